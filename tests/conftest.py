@@ -1,0 +1,37 @@
+"""Fixtures shared by every test tier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from entra_crosstenant.testing import PulumiEngine
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pulumi-home")
+
+
+@pytest.fixture
+def pulumi_engine(pulumi_home: Path, tmp_path: Path) -> Iterator[PulumiEngine]:
+    """The real CLI with a fresh file:// backend per test (no CI skip: missing CLI is an error)."""
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    yield PulumiEngine(home=pulumi_home, backend_url=f"file://{backend}")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Print which real `pulumi` the engine tests run, so every CI log shows it."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryDirectory() as home:
+            engine = PulumiEngine(home=Path(home), backend_url=f"file://{home}")
+            return f"pulumi CLI: {engine.version()} at {engine.cli}"
+    except Exception as exc:  # noqa: BLE001 - the header must never break collection
+        return f"pulumi CLI: unavailable ({exc})"
