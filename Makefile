@@ -21,7 +21,7 @@ test: setup
 	@scripts/test.sh
 
 lint: setup
-	@.venv/bin/ruff check provider tests bench examples scripts && .venv/bin/ruff format --check provider tests bench examples scripts
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 typecheck: setup
 	@.venv/bin/mypy

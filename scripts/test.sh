@@ -8,8 +8,10 @@ V=.venv/bin
 export PATH="$ROOT/.tools/bin:$PATH"
 
 echo "== ruff"
-$V/ruff check provider tests bench examples scripts
-$V/ruff format --check provider tests bench examples scripts
+paths=()
+for d in provider tests bench examples scripts; do [ -d "$d" ] && paths+=("$d"); done
+$V/ruff check "${paths[@]}"
+$V/ruff format --check "${paths[@]}"
 echo "== mypy"
 $V/mypy
 echo "== pytest"
