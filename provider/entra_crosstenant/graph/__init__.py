@@ -1,0 +1,28 @@
+"""Microsoft Graph over HTTPS: `GraphClient`, the shared `client_for`, and the error classes."""
+
+from entra_crosstenant.graph.client import GraphClient, client_for
+from entra_crosstenant.graph.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GraphConnectionError,
+    GraphError,
+    NotFound,
+    ServiceUnavailable,
+    Throttled,
+    Unauthorized,
+)
+
+__all__ = [
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "GraphClient",
+    "GraphConnectionError",
+    "GraphError",
+    "NotFound",
+    "ServiceUnavailable",
+    "Throttled",
+    "Unauthorized",
+    "client_for",
+]
