@@ -90,7 +90,7 @@ def load_certificate(
     """The RSA key and the certificate that belongs to it, from PEM or PFX bytes."""
     secret = password.encode() if password else None
     if b"-----BEGIN" in data:
-        key = _pem_key(data, secret)
+        key = _rsa(_pem_key(data, secret))
         try:
             certs = x509.load_pem_x509_certificates(data)
         except ValueError:
@@ -107,19 +107,23 @@ def load_certificate(
             ) from None
         if pfx_key is None:
             raise CredentialError(f"the PFX holds no private key; export it with the key ({_PATH})")
-        key = pfx_key
+        key = _rsa(pfx_key)
         certs = [c for c in [pfx_cert, *extra] if c is not None]
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise CredentialError(
-            f"the certificate's key is {type(key).__name__.lstrip('_')}, but Entra client "
-            f"assertions need an RSA key ({_PATH})"
-        )
     public = key.public_key().public_numbers()
     for cert in certs:
         cert_key = cert.public_key()
         if isinstance(cert_key, rsa.RSAPublicKey) and cert_key.public_numbers() == public:
             return key, cert
     raise CredentialError(f"no certificate in the file matches its private key ({_PATH})")
+
+
+def _rsa(key: PrivateKeyTypes) -> rsa.RSAPrivateKey:
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise CredentialError(
+            f"the certificate's key is {type(key).__name__.lstrip('_')}, but Entra client "
+            f"assertions need an RSA key ({_PATH})"
+        )
+    return key
 
 
 def _pem_key(data: bytes, secret: bytes | None) -> PrivateKeyTypes:
