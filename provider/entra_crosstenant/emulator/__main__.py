@@ -1,0 +1,63 @@
+"""`python -m entra_crosstenant.emulator --state-dir DIR`: run the emulator until SIGTERM/SIGINT.
+
+Prints one line a machine can parse once it listens:
+`entra-emulator listening on https://127.0.0.1:PORT env=DIR/env ca=DIR/ca.pem`
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from entra_crosstenant.emulator.model import CLOUDS
+from entra_crosstenant.emulator.server import EmulatorServer, Options
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m entra_crosstenant.emulator",
+        description="Offline Microsoft Graph + identity platform for cross-tenant sync policies.",
+    )
+    parser.add_argument("--state-dir", required=True, type=Path, help="folder for CA, env, state")
+    parser.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: free)")
+    parser.add_argument("--cloud", choices=sorted(CLOUDS), default="public")
+    parser.add_argument("--latency-ms", type=int, default=0, help="added to every request")
+    parser.add_argument(
+        "--token-lifetime", type=int, default=3599, help="access-token lifetime in seconds"
+    )
+    parser.add_argument(
+        "--put-upsert",
+        action="store_true",
+        help="PUT identitySynchronization replaces an existing policy instead of 409",
+    )
+    args = parser.parse_args(argv)
+    if args.latency_ms < 0 or args.token_lifetime < 1:
+        parser.error("--latency-ms must be >= 0 and --token-lifetime >= 1")
+    return Options(
+        state_dir=args.state_dir,
+        port=args.port,
+        cloud=args.cloud,
+        latency_ms=args.latency_ms,
+        token_lifetime_s=args.token_lifetime,
+        put_upsert=args.put_upsert,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    EmulatorServer(options).serve_until(stop)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
