@@ -1,0 +1,69 @@
+"""The emulator process: start-up files, env, TLS, restart persistence, clean shutdown."""
+
+from __future__ import annotations
+
+import os
+import signal
+import ssl
+import stat
+from pathlib import Path
+
+import pytest
+import requests
+
+from entra_crosstenant.emulator.client import Emulator
+
+from .conftest import PARTNERS, Graph, graph_token, new_tenant_id
+
+ENV_NAMES = {
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_AUTHORITY_HOST",
+    "ENTRA_GRAPH_ENDPOINT",
+    "ENTRA_CA_BUNDLE",
+}
+
+
+def test_start_writes_env_and_ca_with_private_permissions(entra_emulator: Emulator) -> None:
+    env = entra_emulator.env
+    assert set(env) == ENV_NAMES
+    assert env["AZURE_AUTHORITY_HOST"] == entra_emulator.url
+    assert env["ENTRA_GRAPH_ENDPOINT"] == entra_emulator.url
+    assert entra_emulator.url.startswith("https://127.0.0.1:")
+    assert Path(env["ENTRA_CA_BUNDLE"]) == entra_emulator.ca_path
+    for name in ("env", "state.json", "keys.json"):
+        mode = stat.S_IMODE(os.stat(entra_emulator.state_dir / name).st_mode)
+        assert mode == 0o600, name
+
+
+def test_tls_is_verified_against_the_emulator_ca_only(entra_emulator: Emulator) -> None:
+    with requests.Session() as session:
+        session.trust_env = False
+        with pytest.raises(requests.exceptions.SSLError):
+            session.get(f"{entra_emulator.url}/_emulator/health", timeout=10)
+    context = ssl.create_default_context(cafile=str(entra_emulator.ca_path))
+    assert context.get_ca_certs()
+    assert entra_emulator.control.health()["status"] == "ok"
+
+
+def test_restart_keeps_ca_app_and_objects(entra_emulator_factory, tmp_path: Path) -> None:
+    first = entra_emulator_factory(state_dir=tmp_path)
+    partner = Graph(first, graph_token(first)).create_partner()
+    first_env, first_ca = dict(first.env), first.ca_path.read_bytes()
+    assert first.stop() == 0
+
+    second = entra_emulator_factory(state_dir=tmp_path)
+    assert second.ca_path.read_bytes() == first_ca
+    for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"):
+        assert second.env[name] == first_env[name]
+    graph = Graph(second, graph_token(second))
+    assert graph.get(f"{PARTNERS}/{partner}").status_code == 200
+
+
+def test_sigterm_and_sigint_exit_cleanly(entra_emulator_factory) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        emulator = entra_emulator_factory()
+        emulator.control.seed_partner(new_tenant_id())
+        emulator.process.send_signal(sig)
+        assert emulator.process.wait(15) == 0
