@@ -63,7 +63,9 @@ def _build(settings: ConnectionSettings) -> TokenCredential:
 
 def _one(s: ConnectionSettings, kind: CredentialKind) -> TokenCredential:
     if kind == "managed_identity":
-        return ManagedIdentityCredential(client_id=s.msi_client_id or s.client_id)
+        return ManagedIdentityCredential(
+            client_id=s.msi_client_id or s.client_id, ca_bundle=s.ca_bundle
+        )
     assert s.tenant_id and s.client_id  # validate() guarantees both for app credentials
     common: dict[str, Any] = {"authority_host": s.authority_url, "ca_bundle": s.ca_bundle}
     if kind == "client_secret":

@@ -23,6 +23,7 @@ from entra_crosstenant.settings import names_for
 __all__ = ["CertificateCredential"]
 
 _PATH = names_for("client_certificate_path")
+EXPIRED_KEY_CODE = "AADSTS700027"
 _PASSWORD = names_for("client_certificate_password")
 
 
@@ -146,13 +147,18 @@ def check_validity(cert: x509.Certificate, client_id: str, now: dt.datetime | No
     now = now or dt.datetime.now(dt.UTC)
     thumbprint = cert.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - what the portal shows
     which = f"the client certificate {cert.subject.rfc4514_string()} (thumbprint {thumbprint})"
+    # Entra refuses such a key with AADSTS700027; say so, but without sending anything.
     if cert.not_valid_after_utc <= now:
         raise CredentialError(
-            f"{which} expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC: upload a new "
-            f"certificate to app {client_id} and point {_PATH} at it"
+            f"{which} expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC (refused here; "
+            f"Entra would answer AADSTS700027): upload a new certificate to app {client_id} and "
+            f"point {_PATH} at it",
+            code=EXPIRED_KEY_CODE,
         )
     if cert.not_valid_before_utc > now:
         raise CredentialError(
-            f"{which} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: check "
-            f"the clock, or use a certificate that is valid now ({_PATH})"
+            f"{which} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC "
+            f"(refused here; Entra would answer AADSTS700027): check the clock, or use a "
+            f"certificate that is valid now ({_PATH})",
+            code=EXPIRED_KEY_CODE,
         )

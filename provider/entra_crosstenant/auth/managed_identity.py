@@ -2,7 +2,8 @@
 runner) gets tokens from its local identity endpoint; no secret at all.
 
 msal picks the endpoint from the environment on every call (IDENTITY_ENDPOINT + IDENTITY_HEADER
-for App Service, else IMDS at 169.254.169.254).
+for App Service, else IMDS at 169.254.169.254, or AZURE_POD_IDENTITY_AUTHORITY_HOST). Those
+endpoints are plain http on Azure; `ca_bundle` matters only for an https one (the emulator).
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ class ManagedIdentityCredential(CachingCredential):
 
     kind = "managed identity"
 
-    def __init__(self, *, client_id: str | None = None) -> None:
+    def __init__(self, *, client_id: str | None = None, ca_bundle: str | None = None) -> None:
         super().__init__()
         self.client_id = client_id
+        self._ca_bundle = ca_bundle
         self._client: msal.ManagedIdentityClient | None = None
 
     def __repr__(self) -> str:
@@ -53,12 +55,17 @@ class ManagedIdentityCredential(CachingCredential):
             self._client = msal.ManagedIdentityClient(
                 identity,
                 # trust_env=False: a proxy must never see the identity endpoint's traffic.
-                http_client=http_session(None, timeout=_MI_TIMEOUT),
+                http_client=http_session(self._ca_bundle, timeout=_MI_TIMEOUT),
                 token_cache=msal.TokenCache(),
             )
         which = f"user-assigned {self.client_id}" if self.client_id else "system-assigned"
         try:
             result = self._client.acquire_token_for_client(resource=scope.removesuffix("/.default"))
+        except requests.exceptions.SSLError:
+            raise CredentialError(
+                f"TLS verification failed for the managed identity endpoint: if it uses a private "
+                f"CA, set {names_for('ca_bundle')}"
+            ) from None
         except requests.RequestException as exc:
             raise CredentialUnavailableError(
                 f"no managed identity endpoint answered ({type(exc).__name__}): run on an Azure "
