@@ -49,7 +49,15 @@ class WorkloadIdentityCredential(ConfidentialCredential):
         return (self._oidc_token,)
 
     def _client_credential(self) -> dict[str, Any]:
-        self._assertion_source()  # fail early (and as "unavailable") when there is none
+        # Fail before msal's discovery (and as "unavailable", so a chain moves on) when there is
+        # no federated token to present.
+        if self._assertion_source() == "file":
+            assert self.token_file is not None
+            if not Path(self.token_file).is_file():
+                raise CredentialUnavailableError(
+                    f"the federated token file does not exist; check "
+                    f"{names_for('federated_token_file')}"
+                )
         return {"client_assertion": self._assertion}
 
     def _assertion_source(self) -> str:
