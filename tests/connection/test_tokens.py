@@ -26,13 +26,12 @@ from entra_crosstenant.graph import GraphClient, Unauthorized, client_for
 from tests.connection.conftest import (
     PARTNERS,
     PUBLIC_SCOPE,
-    Issuer,
     graph_requests,
-    make_cert,
     new_app,
     settings_for,
     token_requests,
 )
+from tests.unit.keys import Issuer, make_cert
 
 MI_VARIABLES = (
     "IDENTITY_ENDPOINT",

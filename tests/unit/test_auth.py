@@ -3,17 +3,13 @@ the per-credential lock and cache, and which credential the settings produce."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
 from entra_crosstenant.auth import (
     AccessToken,
@@ -29,6 +25,7 @@ from entra_crosstenant.auth import (
 from entra_crosstenant.auth._base import CachingCredential, explain_token_error, redact
 from entra_crosstenant.auth.certificate import check_validity, load_certificate
 from entra_crosstenant.settings import ConnectionSettings, SettingsError
+from tests.unit.keys import make_cert
 
 TENANT = "11111111-1111-1111-1111-111111111111"
 APP = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
@@ -96,79 +93,43 @@ def test_access_token_repr_hides_the_token() -> None:
 
 
 # ---------------------------------------------------------------------------- certificates
-def make_cert(
-    tmp_path: Path,
-    *,
-    days: tuple[int, int] = (-1, 30),
-    password: str | None = None,
-    pfx: bool = False,
-    key: rsa.RSAPrivateKey | None = None,
-    name: str = "c",
-) -> tuple[Path, x509.Certificate]:
-    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "deployer")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now + dt.timedelta(days=days[0]))
-        .not_valid_after(now + dt.timedelta(days=days[1]))
-        .sign(key, hashes.SHA256())
-    )
-    enc: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(password.encode())
-        if password
-        else serialization.NoEncryption()
-    )
-    if pfx:
-        data = pkcs12.serialize_key_and_certificates(b"x", key, cert, None, enc)
-        path = tmp_path / f"{name}.pfx"
-    else:
-        data = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc
-        ) + cert.public_bytes(serialization.Encoding.PEM)
-        path = tmp_path / f"{name}.pem"
-    path.write_bytes(data)
-    return path, cert
-
-
 def test_pem_and_pfx_load(tmp_path: Path) -> None:
-    pem, cert = make_cert(tmp_path)
-    _, loaded = load_certificate(pem.read_bytes(), None)
-    assert loaded == cert
-    pfx, cert2 = make_cert(tmp_path, pfx=True, password="pw")
-    _, loaded2 = load_certificate(pfx.read_bytes(), "pw")
-    assert loaded2 == cert2
-    encrypted, _ = make_cert(tmp_path, password="pw", name="enc")
-    assert load_certificate(encrypted.read_bytes(), "pw")[1] is not None
+    cert = make_cert()
+    _, loaded = load_certificate(cert.write_pem(tmp_path / "c.pem").read_bytes(), None)
+    assert loaded == cert.cert
+    _, loaded = load_certificate(cert.write_pfx(tmp_path / "c.pfx", "pw").read_bytes(), "pw")
+    assert loaded == cert.cert
+    encrypted = cert.write_pem(tmp_path / "enc.pem", "pw")
+    assert load_certificate(encrypted.read_bytes(), "pw")[1] == cert.cert
 
 
 @pytest.mark.parametrize(
-    ("build", "password", "message"),
+    ("form", "password", "message"),
     [
         (
-            {"password": "pw"},
+            "encrypted-pem",
             None,
             "private key is encrypted: set entra-crosstenant:clientCertificatePassword",
         ),
-        ({}, "pw", "not encrypted: unset"),
-        ({"pfx": True, "password": "pw"}, "wrong", "PFX that opens"),
+        ("pem", "pw", "not encrypted: unset"),
+        ("pfx", "wrong", "PFX that opens"),
     ],
 )
 def test_password_mistakes_are_explained(
-    tmp_path: Path, build: dict[str, object], password: str | None, message: str
+    tmp_path: Path, form: str, password: str | None, message: str
 ) -> None:
-    path, _ = make_cert(tmp_path, **build)  # type: ignore[arg-type]
+    cert = make_cert()
+    path = {
+        "pem": lambda: cert.write_pem(tmp_path / "c.pem"),
+        "encrypted-pem": lambda: cert.write_pem(tmp_path / "c.pem", "pw"),
+        "pfx": lambda: cert.write_pfx(tmp_path / "c.pfx", "pw"),
+    }[form]()
     with pytest.raises(CredentialError, match=message):
         load_certificate(path.read_bytes(), password)
 
 
 def test_certificate_alone_or_foreign_key_is_refused(tmp_path: Path) -> None:
-    _, cert = make_cert(tmp_path)
-    only_cert = cert.public_bytes(serialization.Encoding.PEM)
+    only_cert = make_cert().cert_pem.encode()
     with pytest.raises(CredentialError, match="no private key"):
         load_certificate(only_cert, None)
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -194,18 +155,18 @@ def test_ec_keys_are_refused(tmp_path: Path) -> None:
 
 
 def test_expired_and_future_certificates_are_refused_locally(tmp_path: Path) -> None:
-    _, expired = make_cert(tmp_path, days=(-30, -1), name="old")
+    expired = make_cert(valid_days=(-30, -1)).cert
     with pytest.raises(CredentialError) as info:
         check_validity(expired, APP)
     text = str(info.value)
-    assert "expired on" in text and APP in text and "CN=deployer" in text and "thumbprint" in text
-    _, future = make_cert(tmp_path, days=(2, 30), name="new")
+    assert "expired on" in text and APP in text and "CN=entra-crosstenant deployer" in text and "thumbprint" in text
+    future = make_cert(valid_days=(2, 30)).cert
     with pytest.raises(CredentialError, match="not valid before"):
         check_validity(future, APP)
 
 
 def test_expired_certificate_fails_get_token_before_any_request(tmp_path: Path) -> None:
-    path, _ = make_cert(tmp_path, days=(-30, -1))
+    path = make_cert(valid_days=(-30, -1)).write_pem(tmp_path / "old.pem")
     # An unroutable authority: reaching the network would be a different error.
     credential = CertificateCredential(
         TENANT, APP, certificate_path=str(path), authority_host="https://192.0.2.1"
@@ -355,7 +316,7 @@ def test_credential_for_secret_is_a_chain_of_one_and_cached() -> None:
 
 
 def test_credential_for_explicit_kind_is_that_class(tmp_path: Path) -> None:
-    path, _ = make_cert(tmp_path)
+    path = make_cert().write_pem(tmp_path / "c.pem")
     s = settings(
         tenantId=TENANT,
         clientId=APP,
