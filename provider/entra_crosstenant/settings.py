@@ -173,9 +173,11 @@ class ConnectionSettings:
     authority_host: str | None = None
     ca_bundle: str | None = None
     retry_deadline_seconds: float = DEFAULT_RETRY_DEADLINE_SECONDS
-    # Where each setting came from (labels only, never values) and what resolve() could not parse.
+    # Where each setting came from (labels only, never values), what resolve() could not parse,
+    # and the app-identity settings of lower sources that the group rule left out.
     origins: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     resolve_problems: tuple[str, ...] = field(default=(), compare=False)
+    ignored: tuple[str, ...] = field(default=(), compare=False)
 
     # ----------------------------------------------------------------------------- resolution
     @classmethod
@@ -227,10 +229,18 @@ class ConnectionSettings:
                 if environ.get(env, "").strip():
                     values[name] = environ[env].strip()
                     origins[name] = env
+        ignored = [
+            origin
+            for layer in layers
+            if layer is not group_layer
+            for name, (raw, origin) in layer.items()
+            if _BY_NAME[name].group and _parse(_BY_NAME[name], raw, origin)[0] is not None
+        ]
         return cls(
             **values,
             origins=tuple(sorted(origins.items())),
             resolve_problems=tuple(problems),
+            ignored=tuple(ignored),
         )
 
     def origin(self, name: str) -> str | None:
@@ -333,6 +343,11 @@ class ConnectionSettings:
         group_origin = next(
             (self.origin(s.name) for s in _SPECS if s.group and self.origin(s.name)), None
         )
+        left_out = (
+            f"; not combined with {', '.join(self.ignored)} from a lower source"
+            if self.ignored
+            else ""
+        )
         chosen = self.credential
         if chosen is not None and chosen not in CREDENTIAL_KINDS:
             problems.append(
@@ -345,7 +360,8 @@ class ConnectionSettings:
             problems.append(
                 "no credential settings: set one of "
                 + "; ".join(_NEEDS[k] for k in CREDENTIAL_KINDS)
-                + (f" (the app identity was taken from {group_origin})" if group_origin else "")
+                + (f" (the app identity was taken from {group_origin}" if group_origin else "")
+                + (f"{left_out})" if group_origin else "")
             )
             return problems
         if chosen is None and {"client_secret", "certificate"} <= set(kinds):
@@ -361,7 +377,7 @@ class ConnectionSettings:
             problems.append(
                 f"no client id for the app: set {names_for('client_id')} in the same place as its "
                 f"credential ({group_origin}); client ids and credentials are never combined from "
-                f"different sources"
+                f"different sources{left_out}"
             )
         elif self.client_id and not _GUID.match(self.client_id):
             problems.append(f"the client id is not a GUID; check {names_for('client_id')}")

@@ -101,8 +101,11 @@ def test_group_comes_whole_from_the_highest_source() -> None:
 def test_client_id_from_config_never_pairs_with_an_env_secret() -> None:
     s = resolve(cfg(clientId=APP_A, tenantId=T_CONFIG), {"AZURE_CLIENT_SECRET": SECRET})
     assert s.client_secret is None
-    problems = s.validate()
-    assert any("no credential settings" in p and "stack config" in p for p in problems)
+    [problem] = s.validate()
+    assert "no credential settings" in problem
+    assert "taken from stack config entra-crosstenant:clientId" in problem
+    assert "not combined with AZURE_CLIENT_SECRET from a lower source" in problem
+    assert SECRET not in problem
 
 
 def test_secret_without_client_id_in_its_source_is_reported_not_completed() -> None:
@@ -112,7 +115,14 @@ def test_secret_without_client_id_in_its_source_is_reported_not_completed() -> N
     [problem] = s.validate()
     assert "no client id" in problem
     assert "entra-crosstenant:clientId" in problem and "AZURE_CLIENT_ID" in problem
-    assert "AZURE_CLIENT_SECRET" in problem  # says where the credential came from
+    assert "(AZURE_CLIENT_SECRET)" in problem  # says where the credential came from
+    assert "not combined with ARM_CLIENT_ID" in problem  # and what it did not borrow
+
+
+def test_github_oidc_flag_from_arm_does_not_join_an_azure_client_id() -> None:
+    env = {"AZURE_TENANT_ID": T_AZURE, "AZURE_CLIENT_ID": APP_B, "ARM_USE_OIDC": "true"}
+    [problem] = resolve({}, env).validate()
+    assert "taken from AZURE_CLIENT_ID; not combined with ARM_USE_OIDC" in problem
 
 
 def test_tenant_is_per_setting_even_when_the_group_comes_from_env() -> None:
@@ -373,7 +383,7 @@ def test_no_secret_in_repr_str_or_messages() -> None:
 
 
 def test_every_field_says_where_it_comes_from() -> None:
-    derived = {"origins", "resolve_problems", "oidc_request_url", "oidc_request_token"}
+    derived = {"origins", "resolve_problems", "ignored", "oidc_request_url", "oidc_request_token"}
     assert {f.name for f in fields(ConnectionSettings)} - derived == {s.name for s in _SPECS}
 
 
