@@ -1,5 +1,11 @@
-"""Pulumi resources for Microsoft Entra cross-tenant synchronization."""
+"""Pulumi resources for Microsoft Entra cross-tenant synchronization.
+
+Declare, in each target tenant, the identity-sync policy (and, with it, the partner
+configuration) of every source tenant. Connection settings come from the stack config
+(namespace `entra-crosstenant`) or the environment; see docs/authentication.md.
+"""
 
 from entra_crosstenant._version import __version__
+from entra_crosstenant.resources import CrossTenantIdentitySyncPolicyPartner
 
-__all__ = ["__version__"]
+__all__ = ["CrossTenantIdentitySyncPolicyPartner", "__version__"]

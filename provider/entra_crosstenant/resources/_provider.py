@@ -1,0 +1,111 @@
+"""What every resource provider here shares: settings, the Graph client, consistency waits.
+
+A provider instance is pickled by reference into state, so it holds no client and no secret:
+`configure()` (called by the SDK in the provider process, once per provider) keeps the stack
+config, and clients come from `entra_crosstenant.graph.client_for`, one per connection per
+process, shared by every resource of the deployment.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
+
+from entra_crosstenant.graph import GraphClient, GraphError, client_for
+from entra_crosstenant.settings import ConnectionSettings
+
+T = TypeVar("T")
+
+# Output key with the time of our last successful write. Entra is eventually consistent: a read
+# (or a PATCH) shortly after a write can miss the object. Within this window a 404 is retried;
+# after it, a 404 means the object is really gone.
+LAST_WRITE_KEY = "__last_write"
+DEFAULT_CONSISTENCY_WINDOW_SECONDS = 30.0
+_CONSISTENCY_POLL_SECONDS = 0.25
+
+CONNECTION_KEY = "connection"
+
+
+class ProviderError(Exception):
+    """A failure the user can act on; its text is what `pulumi up` prints."""
+
+
+def request_ids(error: GraphError) -> str:
+    return f"Graph request-id {error.request_id}, client-request-id {error.client_request_id}"
+
+
+def _stack_config(req: ConfigureRequest) -> dict[str, Any]:
+    # The SDK hands the whole decrypted stack config to configure() (pulumi >= 3.139); its Config
+    # only exposes get(), so read the mapping it wraps. tests/engine cover this against the SDK.
+    raw = getattr(req.config, "_props", None)
+    if not isinstance(raw, Mapping):
+        raise ProviderError(
+            "this pulumi SDK does not pass the stack config to dynamic providers in a form "
+            "entra_crosstenant understands; use the pulumi version range in its requirements"
+        )
+    return {str(k): v for k, v in raw.items()}
+
+
+class GraphResourceProvider(ResourceProvider):
+    """Base of the resource providers: settings from config + environment, and a Graph client."""
+
+    _config: dict[str, Any]
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = _stack_config(req)
+
+    # -- settings and clients -------------------------------------------------------------
+    def settings(self, props: Mapping[str, Any]) -> ConnectionSettings:
+        overrides = props.get(CONNECTION_KEY)
+        return ConnectionSettings.resolve(
+            {k: str(v) for k, v in getattr(self, "_config", {}).items() if v is not None},
+            os.environ,
+            overrides if isinstance(overrides, Mapping) else None,
+        )
+
+    def settings_failures(self, props: Mapping[str, Any]) -> list[CheckFailure]:
+        """Missing or contradictory connection settings, reported at preview."""
+        return [CheckFailure(CONNECTION_KEY, p) for p in self.settings(props).validate()]
+
+    def client(self, props: Mapping[str, Any]) -> GraphClient:
+        settings = self.settings(props)
+        settings.raise_if_invalid()
+        return client_for(settings)
+
+    # -- eventual consistency -------------------------------------------------------------
+    @staticmethod
+    def written_now() -> float:
+        return time.time()
+
+    @staticmethod
+    def settle_deadline(props: Mapping[str, Any]) -> float:
+        """Until when a 404 may be replication lag after our last write recorded in `props`."""
+        written = props.get(LAST_WRITE_KEY)
+        return written + consistency_window() if isinstance(written, int | float) else 0.0
+
+    @staticmethod
+    def retry_not_found(call: Callable[[], T], *, until: float) -> T:
+        """Run `call`; until the deadline a 404 is taken for replication lag and polled again."""
+        delay = _CONSISTENCY_POLL_SECONDS
+        while True:
+            try:
+                return call()
+            except GraphError as error:
+                if error.status != 404 or time.time() + delay > until:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 4.0)
+
+
+def consistency_window() -> float:
+    """Seconds after a write during which a 404 is retried (ENTRA_CONSISTENCY_WINDOW_SECONDS)."""
+    raw = os.environ.get("ENTRA_CONSISTENCY_WINDOW_SECONDS", "")
+    try:
+        value = float(raw) if raw.strip() else DEFAULT_CONSISTENCY_WINDOW_SECONDS
+    except ValueError:
+        return DEFAULT_CONSISTENCY_WINDOW_SECONDS
+    return value if value >= 0 else DEFAULT_CONSISTENCY_WINDOW_SECONDS

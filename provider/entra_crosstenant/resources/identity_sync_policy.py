@@ -1,0 +1,355 @@
+"""`crossTenantIdentitySyncPolicyPartner`: whether a partner tenant may sync users (and groups) in.
+
+Graph: `/policies/crossTenantAccessPolicy/partners/{tenantId}/identitySynchronization`, a
+single-valued child of the partner configuration. Create is PUT (204), update is PATCH (204; the
+generated SDKs lack it, so it is sent here directly), read is GET, delete is DELETE.
+
+| argument | Graph property | version |
+|---|---|---|
+| `partner_tenant_id` | `tenantId` (also the URL key) | v1.0 |
+| `display_name` | `displayName` | v1.0 |
+| `user_sync_allowed` | `userSyncInbound.isSyncAllowed` | v1.0 |
+| `group_sync_allowed` | `groupSyncInbound.isSyncAllowed` | beta |
+| `external_cloud_authorized_application_id` | `externalCloudAuthorizedApplicationId` | beta |
+
+An argument left as `None` is not managed: never sent, never diffed. The provider uses v1.0 unless
+a beta-only argument is set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+from pulumi.dynamic import (
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from entra_crosstenant.graph import GraphClient, GraphError
+from entra_crosstenant.resources import _validation as v
+from entra_crosstenant.resources._provider import (
+    CONNECTION_KEY,
+    LAST_WRITE_KEY,
+    GraphResourceProvider,
+    ProviderError,
+    consistency_window,
+    request_ids,
+)
+
+OnDelete = Literal["delete", "disable", "retain"]
+ON_DELETE_MODES: tuple[OnDelete, ...] = ("delete", "disable", "retain")
+
+GraphVersion = Literal["v1.0", "beta"]
+
+
+@dataclass(frozen=True)
+class _Property:
+    """One managed Graph property: the argument's name and where it sits in Graph's JSON."""
+
+    arg: str
+    path: tuple[str, ...]
+    beta_only: bool = False
+
+
+PROPERTIES: tuple[_Property, ...] = (
+    _Property("display_name", ("displayName",)),
+    _Property("user_sync_allowed", ("userSyncInbound", "isSyncAllowed")),
+    _Property("group_sync_allowed", ("groupSyncInbound", "isSyncAllowed"), beta_only=True),
+    _Property(
+        "external_cloud_authorized_application_id",
+        ("externalCloudAuthorizedApplicationId",),
+        beta_only=True,
+    ),
+)
+_STATE_ARGS = {"adopt_existing": False, "on_delete": "delete"}  # ours, never sent to Graph
+
+
+def policy_path(partner_tenant_id: str) -> str:
+    # partner_tenant_id has passed check(): a lowercase GUID, safe in a URL path.
+    return f"/policies/crossTenantAccessPolicy/partners/{partner_tenant_id}/identitySynchronization"
+
+
+def graph_version(values: Mapping[str, Any]) -> GraphVersion:
+    """beta only when a beta-only property is managed: v1.0 is the stable contract."""
+    return (
+        "beta" if any(p.beta_only and values.get(p.arg) is not None for p in PROPERTIES) else "v1.0"
+    )
+
+
+def graph_body(
+    values: Mapping[str, Any], properties: Iterable[_Property] = PROPERTIES
+) -> dict[str, Any]:
+    """Graph JSON for the given properties that have a value (unmanaged ones are never sent)."""
+    body: dict[str, Any] = {}
+    for prop in properties:
+        value = values.get(prop.arg)
+        if value is None:
+            continue
+        node = body
+        for key in prop.path[:-1]:
+            node = node.setdefault(key, {})
+        node[prop.path[-1]] = value
+    return body
+
+
+def from_graph(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Each managed property's value in a Graph response (None where absent or null)."""
+    values: dict[str, Any] = {}
+    for prop in PROPERTIES:
+        node: Any = body
+        for key in prop.path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        values[prop.arg] = node
+    return values
+
+
+_RULES: dict[str, Any] = {
+    "partner_tenant_id": lambda f, x: v.guid(f, x, what="the partner (source) tenant's ID"),
+    "display_name": v.display_name,
+    "user_sync_allowed": lambda f, x: v.boolean(f, x, default=True),
+    "group_sync_allowed": v.boolean,
+    "external_cloud_authorized_application_id": lambda f, x: v.guid(
+        f, x, what="the ID of the application authorized for cross-cloud sync", required=False
+    ),
+    "adopt_existing": lambda f, x: v.boolean(f, x, default=False),
+    "on_delete": lambda f, x: v.choice(f, x, ON_DELETE_MODES, default="delete"),
+    CONNECTION_KEY: lambda f, x: (x, None),
+}
+
+
+class IdentitySyncPolicyProvider(GraphResourceProvider):
+    """Dynamic provider for `CrossTenantIdentitySyncPolicyPartner` (see the module docstring)."""
+
+    # -- no network -----------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked, failures = v.run(news, _RULES)
+        if not failures:
+            failures = self.settings_failures(checked)
+        return CheckResult(checked, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        new_tenant = news.get("partner_tenant_id")
+        replaces = (
+            ["partner_tenant_id"]
+            if v.is_unknown(new_tenant) or new_tenant != olds.get("partner_tenant_id")
+            else []
+        )
+        changed = [
+            p.arg
+            for p in PROPERTIES
+            if news.get(p.arg) is not None and news.get(p.arg) != olds.get(p.arg)
+        ]
+        changed += [
+            arg
+            for arg, default in _STATE_ARGS.items()
+            if news.get(arg, default) != olds.get(arg, default)
+        ]
+        if news.get(CONNECTION_KEY) != olds.get(CONNECTION_KEY):
+            changed.append(CONNECTION_KEY)
+        return DiffResult(changes=bool(replaces or changed), replaces=replaces)
+
+    # -- Graph ----------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        tenant = props["partner_tenant_id"]
+        version = graph_version(props)
+        body = graph_body(props)
+        client = self.client(props)
+        try:
+            self._put_when_partner_visible(client, tenant, version, body)
+        except GraphError as error:
+            if error.status != 409:
+                raise
+            if not props.get("adopt_existing"):
+                raise ProviderError(
+                    f"an identity-sync policy for partner tenant {tenant} already exists in this "
+                    "tenant, and this resource did not create it. Nothing was changed. To manage "
+                    "the existing policy with this resource, set adopt_existing=True: the next "
+                    "`pulumi up` takes it over and sets it to the declared values. Or delete it "
+                    f"first (DELETE {policy_path(tenant)}). ({request_ids(error)})"
+                ) from None
+            client.request("PATCH", policy_path(tenant), version=version, json=body)
+        return CreateResult(id_=tenant, outs=self._outputs(props, version, self.written_now()))
+
+    def _put_when_partner_visible(
+        self, client: GraphClient, tenant: str, version: GraphVersion, body: dict[str, Any]
+    ) -> None:
+        """PUT; a 404 means no partner configuration, unless the partner was only just created.
+
+        Entra replicates new objects with a delay, so a partner configuration created seconds ago
+        in the same deployment may still 404: retry within the consistency window, then explain.
+        """
+        try:
+            self.retry_not_found(
+                lambda: client.request("PUT", policy_path(tenant), version=version, json=body),
+                until=time.time() + consistency_window(),
+            )
+        except GraphError as error:
+            if error.status != 404:
+                raise
+            raise ProviderError(
+                f"there is no partner configuration for tenant {tenant} in this tenant, so its "
+                "identity-sync policy cannot be created. Create the partner configuration first: "
+                f"declare CrossTenantAccessPolicyPartner(partner_tenant_id='{tenant}') and pass it "
+                "to this resource as partner=..., or POST "
+                f'{{"tenantId": "{tenant}"}} to /policies/crossTenantAccessPolicy/partners. '
+                f"({request_ids(error)})"
+            ) from None
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        tenant = props.get("partner_tenant_id") or id_
+        version: GraphVersion = props.get("graph_version") or "v1.0"
+        client = self.client(props)
+        try:
+            live = self.retry_not_found(
+                lambda: client.request("GET", policy_path(tenant), version=version),
+                until=self.settle_deadline(props),
+            )
+        except GraphError as error:
+            if error.status == 404:
+                return ReadResult(None, {})  # gone: the engine drops it from state
+            raise
+        outs = {k: val for k, val in props.items() if k != "__provider"}
+        live_values = from_graph(live or {})
+        for prop in PROPERTIES:
+            if props.get(prop.arg) is not None:  # managed: record what Graph has now
+                outs[prop.arg] = live_values[prop.arg]
+        inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        tenant = news["partner_tenant_id"]
+        changed = [
+            p
+            for p in PROPERTIES
+            if news.get(p.arg) is not None and news.get(p.arg) != olds.get(p.arg)
+        ]
+        last_write = olds.get(LAST_WRITE_KEY)
+        if changed:
+            values = {p.arg: news[p.arg] for p in changed}
+            client = self.client(news)
+            try:
+                self.retry_not_found(
+                    lambda: client.request(
+                        "PATCH",
+                        policy_path(tenant),
+                        version=graph_version(values),
+                        json=graph_body(values, changed),
+                    ),
+                    until=self.settle_deadline(olds),
+                )
+            except GraphError as error:
+                if error.status != 404:
+                    raise
+                raise ProviderError(
+                    f"the identity-sync policy for partner tenant {tenant} no longer exists (it "
+                    "was deleted outside this program). Run `pulumi refresh` to record that, then "
+                    f"`pulumi up` to create it again. ({request_ids(error)})"
+                ) from None
+            last_write = self.written_now()
+        return UpdateResult(outs=self._outputs(news, graph_version(news), last_write))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        mode = props.get("on_delete") or "delete"
+        if mode == "retain":
+            return
+        tenant = props["partner_tenant_id"]
+        client = self.client(props)
+        try:
+            if mode == "disable":
+                # Deleting a policy does not un-sync users already synced; disabling keeps it
+                # and stops further sync. Group sync too, where it is managed.
+                values = {
+                    "user_sync_allowed": False,
+                    "group_sync_allowed": False
+                    if props.get("group_sync_allowed") is not None
+                    else None,
+                }
+                self.retry_not_found(
+                    lambda: client.request(
+                        "PATCH",
+                        policy_path(tenant),
+                        version=graph_version(values),
+                        json=graph_body(values),
+                    ),
+                    until=self.settle_deadline(props),
+                )
+            else:
+                self.retry_not_found(
+                    lambda: client.request("DELETE", policy_path(tenant), version="v1.0"),
+                    until=self.settle_deadline(props),
+                )
+        except GraphError as error:
+            if error.status != 404:  # already gone: the goal of a delete is met
+                raise
+
+    # -- outputs --------------------------------------------------------------------------
+    @staticmethod
+    def _outputs(
+        values: Mapping[str, Any], version: GraphVersion, last_write: Any
+    ) -> dict[str, Any]:
+        outs: dict[str, Any] = {
+            "partner_tenant_id": values["partner_tenant_id"],
+            "graph_version": version,
+        }
+        outs.update({p.arg: values.get(p.arg) for p in PROPERTIES})
+        outs.update({arg: values.get(arg, default) for arg, default in _STATE_ARGS.items()})
+        if values.get(CONNECTION_KEY) is not None:
+            outs[CONNECTION_KEY] = values[CONNECTION_KEY]
+        if last_write is not None:
+            outs[LAST_WRITE_KEY] = last_write
+        return outs
+
+
+class CrossTenantIdentitySyncPolicyPartner(
+    Resource, module="entra", name="CrossTenantIdentitySyncPolicyPartner"
+):
+    """The identity-sync policy of one partner (source) tenant, in the tenant you deploy to.
+
+    Graph's `crossTenantIdentitySyncPolicyPartner`; argument names map to Graph's as in the
+    module docstring. `on_delete` says what `pulumi destroy` does: `delete` the policy (the
+    default), `disable` it (keep it, `isSyncAllowed` false: users already synced stay), or
+    `retain` it untouched. `adopt_existing=True` takes over a policy that already exists.
+    """
+
+    partner_tenant_id: pulumi.Output[str]
+    display_name: pulumi.Output[str | None]
+    user_sync_allowed: pulumi.Output[bool]
+    group_sync_allowed: pulumi.Output[bool | None]
+    external_cloud_authorized_application_id: pulumi.Output[str | None]
+    adopt_existing: pulumi.Output[bool]
+    on_delete: pulumi.Output[str]
+    graph_version: pulumi.Output[str]
+    """Which Graph version manages it: "v1.0", or "beta" when a beta-only argument is set."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        partner_tenant_id: pulumi.Input[str],
+        *,
+        display_name: pulumi.Input[str] | None = None,
+        user_sync_allowed: pulumi.Input[bool] = True,
+        group_sync_allowed: pulumi.Input[bool] | None = None,
+        external_cloud_authorized_application_id: pulumi.Input[str] | None = None,
+        adopt_existing: pulumi.Input[bool] = False,
+        on_delete: pulumi.Input[OnDelete] = "delete",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "partner_tenant_id": partner_tenant_id,
+            "display_name": display_name,
+            "user_sync_allowed": user_sync_allowed,
+            "group_sync_allowed": group_sync_allowed,
+            "external_cloud_authorized_application_id": external_cloud_authorized_application_id,
+            "adopt_existing": adopt_existing,
+            "on_delete": on_delete,
+            "graph_version": None,
+        }
+        super().__init__(IdentitySyncPolicyProvider(), resource_name, props, opts)
