@@ -15,7 +15,7 @@ setup:
 	@scripts/setup.sh
 
 demo: setup
-	@$(PY) -m scripts.demo
+	@$(PY) scripts/demo.py
 
 test: setup
 	@scripts/test.sh

@@ -1,0 +1,19 @@
+"""Fixtures for engine tests against the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from entra_crosstenant.emulator.client import Emulator
+from entra_crosstenant.testing import PulumiEngine
+from tests.engine.support import Deployment
+
+
+@pytest.fixture
+def deployment(pulumi_engine: PulumiEngine, entra_emulator: Emulator) -> Iterator[Deployment]:
+    env = dict(entra_emulator.env)
+    # Tests that never wait on real replication keep the consistency window short.
+    env.setdefault("ENTRA_CONSISTENCY_WINDOW_SECONDS", "3")
+    yield Deployment(pulumi_engine, entra_emulator, env)
