@@ -41,12 +41,16 @@ class ManagedIdentityCredential(CachingCredential):
         self.client_id = client_id
         self._ca_bundle = ca_bundle
         self._client: msal.ManagedIdentityClient | None = None
+        self._session: requests.Session | None = None
 
     def __repr__(self) -> str:
         return f"ManagedIdentityCredential(client_id={self.client_id!r})"
 
     def _fetch(self, scope: str, *, force_refresh: bool) -> AccessToken:
         if self._client is None or force_refresh:
+            if self._session is not None:
+                self._session.close()  # a refresh starts over with a new client and cache
+            self._session = http_session(self._ca_bundle, timeout=_MI_TIMEOUT)
             identity = (
                 msal.UserAssignedManagedIdentity(client_id=self.client_id)
                 if self.client_id
@@ -55,7 +59,7 @@ class ManagedIdentityCredential(CachingCredential):
             self._client = msal.ManagedIdentityClient(
                 identity,
                 # trust_env=False: a proxy must never see the identity endpoint's traffic.
-                http_client=http_session(self._ca_bundle, timeout=_MI_TIMEOUT),
+                http_client=self._session,
                 token_cache=msal.TokenCache(),
             )
         which = f"user-assigned {self.client_id}" if self.client_id else "system-assigned"
