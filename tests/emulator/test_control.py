@@ -52,7 +52,10 @@ def test_reset_returns_to_a_clean_state(emu: Emulator, graph: Graph):
     emu.control.add_fault(path="/nothing", status=500, count=None)
     emu.control.update_settings(lag_ms=100, latency_ms=5, put_upsert=True, page_size=3)
     emu.control.register_managed_identity("system")
+    emu.control.update_app(emu.client_id, roles=[], generate_secret=True)
     emu.control.reset()
+    default = emu.control.get_app(emu.client_id)
+    assert default["secret_count"] == 1 and len(default["roles"]) == 2
     assert emu.control.list_objects("partner") == []
     assert emu.control.faults() == []
     assert emu.control.requests() == []

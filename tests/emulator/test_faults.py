@@ -166,7 +166,8 @@ def test_lag_new_sync_policy_and_delete(emu: Emulator, graph: Graph):
 
 
 def test_fresh_process_options(entra_emulator_factory):
-    emulator = entra_emulator_factory(latency_ms=150)
+    emulator = entra_emulator_factory(latency_ms=150, extra_args=["--token-lifetime", "900"])
+    assert token_response(emulator).json()["expires_in"] == 900
     graph = Graph(emulator, graph_token(emulator))
     started = time.monotonic()
     graph.get(PARTNERS)

@@ -914,13 +914,17 @@ class Directory:
     # whole-state operations
 
     def reset(self) -> None:
-        """Back to a clean directory: only the default app and its tenant remain."""
+        """Back to a clean directory: only the default app (as first registered) and its tenant."""
         with self._lock:
             default = self._apps.get(self.default_client_id or "")
             self._tenants.clear()
             self._apps.clear()
             self._identities.clear()
             if default is not None:
+                default.roles = list(DEFAULT_ROLES)
+                del default.secret_hashes[1:]
+                default.certificates.clear()
+                default.federated_credentials.clear()
                 self._apps[default.client_id] = default
                 self._tenants[default.tenant_id] = _Tenant()
             self.changes += 1
