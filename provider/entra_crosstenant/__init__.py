@@ -6,6 +6,27 @@ configuration) of every source tenant. Connection settings come from the stack c
 """
 
 from entra_crosstenant._version import __version__
-from entra_crosstenant.resources import CrossTenantIdentitySyncPolicyPartner
+from entra_crosstenant.resources import (
+    CrossTenantAccessPolicyB2BSetting,
+    CrossTenantAccessPolicyInboundTrust,
+    CrossTenantAccessPolicyPartner,
+    CrossTenantAccessPolicyTarget,
+    CrossTenantAccessPolicyTargetConfiguration,
+    CrossTenantAccessPolicyTenantRestrictions,
+    CrossTenantIdentitySyncPolicyPartner,
+    DevicesFilter,
+    InboundOutboundPolicyConfiguration,
+)
 
-__all__ = ["CrossTenantIdentitySyncPolicyPartner", "__version__"]
+__all__ = [
+    "CrossTenantAccessPolicyB2BSetting",
+    "CrossTenantAccessPolicyInboundTrust",
+    "CrossTenantAccessPolicyPartner",
+    "CrossTenantAccessPolicyTarget",
+    "CrossTenantAccessPolicyTargetConfiguration",
+    "CrossTenantAccessPolicyTenantRestrictions",
+    "CrossTenantIdentitySyncPolicyPartner",
+    "DevicesFilter",
+    "InboundOutboundPolicyConfiguration",
+    "__version__",
+]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
 from entra_crosstenant.graph import GraphClient, GraphError, client_for
+from entra_crosstenant.resources import _validation as v
 from entra_crosstenant.settings import ConnectionSettings
 
 T = TypeVar("T")
@@ -51,9 +52,45 @@ def _stack_config(req: ConfigureRequest) -> dict[str, Any]:
 
 
 class GraphResourceProvider(ResourceProvider):
-    """Base of the resource providers: settings from config + environment, and a Graph client."""
+    """Base of the resource providers: settings from config + environment, and a Graph client.
 
+    A subclass names its arguments' validation `RULES`, the arguments that live only in Pulumi's
+    state (`STATE_ARGS`, with defaults) and which Graph properties changed (`changed_properties`);
+    check and diff are the same for every resource keyed by the partner tenant id.
+    """
+
+    RULES: ClassVar[dict[str, Callable[[str, Any], v.Result]]]
+    STATE_ARGS: ClassVar[dict[str, Any]]
     _config: dict[str, Any]
+
+    # -- no network -----------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked, failures = v.run(news, self.RULES)
+        if not failures:
+            failures = self.settings_failures(checked)
+        return CheckResult(checked, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Update for changed properties or state arguments; replace for another partner tenant.
+
+        Only known arguments count: the pickled provider and outputs an older or newer package
+        wrote never cause a change, and an argument missing from old state equals its default.
+        """
+        new_tenant = news.get("partner_tenant_id")
+        replaces = (
+            ["partner_tenant_id"]
+            if v.is_unknown(new_tenant) or new_tenant != olds.get("partner_tenant_id")
+            else []
+        )
+        changed = self.changed_properties(olds, news)
+        changed += [a for a, d in self.STATE_ARGS.items() if news.get(a, d) != olds.get(a, d)]
+        if news.get(CONNECTION_KEY) != olds.get(CONNECTION_KEY):
+            changed.append(CONNECTION_KEY)
+        return DiffResult(changes=bool(replaces or changed), replaces=replaces)
+
+    def changed_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """The Graph-backed arguments whose declared value differs from the recorded one."""
+        raise NotImplementedError
 
     def configure(self, req: ConfigureRequest) -> None:
         self._config = _stack_config(req)

@@ -25,9 +25,7 @@ from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import (
-    CheckResult,
     CreateResult,
-    DiffResult,
     ReadResult,
     Resource,
     UpdateResult,
@@ -43,6 +41,7 @@ from entra_crosstenant.resources._provider import (
     consistency_window,
     request_ids,
 )
+from entra_crosstenant.resources.partner import CrossTenantAccessPolicyPartner
 
 OnDelete = Literal["delete", "disable", "retain"]
 ON_DELETE_MODES: tuple[OnDelete, ...] = ("delete", "disable", "retain")
@@ -111,6 +110,13 @@ def from_graph(body: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[_Property]:
+    """Declared properties whose value differs from the recorded one; unmanaged ones never do."""
+    return [
+        p for p in PROPERTIES if news.get(p.arg) is not None and news.get(p.arg) != olds.get(p.arg)
+    ]
+
+
 _RULES: dict[str, Any] = {
     "partner_tenant_id": lambda f, x: v.guid(f, x, what="the partner (source) tenant's ID"),
     "display_name": v.display_name,
@@ -128,33 +134,11 @@ _RULES: dict[str, Any] = {
 class IdentitySyncPolicyProvider(GraphResourceProvider):
     """Dynamic provider for `CrossTenantIdentitySyncPolicyPartner` (see the module docstring)."""
 
-    # -- no network -----------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked, failures = v.run(news, _RULES)
-        if not failures:
-            failures = self.settings_failures(checked)
-        return CheckResult(checked, failures)
+    RULES = _RULES
+    STATE_ARGS = _STATE_ARGS
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        new_tenant = news.get("partner_tenant_id")
-        replaces = (
-            ["partner_tenant_id"]
-            if v.is_unknown(new_tenant) or new_tenant != olds.get("partner_tenant_id")
-            else []
-        )
-        changed = [
-            p.arg
-            for p in PROPERTIES
-            if news.get(p.arg) is not None and news.get(p.arg) != olds.get(p.arg)
-        ]
-        changed += [
-            arg
-            for arg, default in _STATE_ARGS.items()
-            if news.get(arg, default) != olds.get(arg, default)
-        ]
-        if news.get(CONNECTION_KEY) != olds.get(CONNECTION_KEY):
-            changed.append(CONNECTION_KEY)
-        return DiffResult(changes=bool(replaces or changed), replaces=replaces)
+    def changed_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return [p.arg for p in _changed(olds, news)]
 
     # -- Graph ----------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -167,7 +151,9 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
         except GraphError as error:
             if error.status != 409:
                 raise
-            if not props.get("adopt_existing"):
+            if error.attempts > 1 and self._already_as_declared(client, tenant, version, props):
+                pass  # an earlier attempt of this very PUT was applied before a retry
+            elif not props.get("adopt_existing"):
                 raise ProviderError(
                     f"an identity-sync policy for partner tenant {tenant} already exists in this "
                     "tenant, and this resource did not create it. Nothing was changed. To manage "
@@ -175,8 +161,16 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
                     "`pulumi up` takes it over and sets it to the declared values. Or delete it "
                     f"first (DELETE {policy_path(tenant)}). ({request_ids(error)})"
                 ) from None
-            client.request("PATCH", policy_path(tenant), version=version, json=body)
+            else:
+                client.request("PATCH", policy_path(tenant), version=version, json=body)
         return CreateResult(id_=tenant, outs=self._outputs(props, version, self.written_now()))
+
+    @staticmethod
+    def _already_as_declared(
+        client: GraphClient, tenant: str, version: GraphVersion, props: Mapping[str, Any]
+    ) -> bool:
+        live = from_graph(client.request("GET", policy_path(tenant), version=version) or {})
+        return all(props.get(p.arg) is None or props.get(p.arg) == live[p.arg] for p in PROPERTIES)
 
     def _put_when_partner_visible(
         self, client: GraphClient, tenant: str, version: GraphVersion, body: dict[str, Any]
@@ -317,6 +311,9 @@ class CrossTenantIdentitySyncPolicyPartner(
     module docstring. `on_delete` says what `pulumi destroy` does: `delete` the policy (the
     default), `disable` it (keep it, `isSyncAllowed` false: users already synced stay), or
     `retain` it untouched. `adopt_existing=True` takes over a policy that already exists.
+
+    Name the partner either by `partner_tenant_id` or, when the partner configuration is declared
+    in the same program, by `partner=` (that resource), which also orders creation and deletion.
     """
 
     partner_tenant_id: pulumi.Output[str]
@@ -332,8 +329,9 @@ class CrossTenantIdentitySyncPolicyPartner(
     def __init__(
         self,
         resource_name: str,
-        partner_tenant_id: pulumi.Input[str],
+        partner_tenant_id: pulumi.Input[str] | None = None,
         *,
+        partner: CrossTenantAccessPolicyPartner | None = None,
         display_name: pulumi.Input[str] | None = None,
         user_sync_allowed: pulumi.Input[bool] = True,
         group_sync_allowed: pulumi.Input[bool] | None = None,
@@ -342,6 +340,14 @@ class CrossTenantIdentitySyncPolicyPartner(
         on_delete: pulumi.Input[OnDelete] = "delete",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        if partner is not None:
+            if partner_tenant_id is not None:
+                raise TypeError(
+                    f"{resource_name}: give either partner= or partner_tenant_id=, not both"
+                )
+            # The partner's own output: Pulumi then creates partner -> policy and destroys
+            # policy -> partner, the only order Entra accepts.
+            partner_tenant_id = partner.partner_tenant_id
         props = {
             "partner_tenant_id": partner_tenant_id,
             "display_name": display_name,

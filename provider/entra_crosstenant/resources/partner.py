@@ -1,0 +1,394 @@
+"""`crossTenantAccessPolicyConfigurationPartner`: the partner configuration for one other tenant.
+
+Graph: `/policies/crossTenantAccessPolicy/partners/{tenantId}`. Create is POST to the
+collection (201 with the object), update PATCH (204), read GET, delete DELETE (refused while the
+partner still has an identity-sync policy). Deleted partners stay restorable for 30 days in beta
+`/policies/deletedItems/crossTenantPartners`, and block a new POST for the same tenant meanwhile.
+
+| argument | Graph property |
+|---|---|
+| `partner_tenant_id` | `tenantId` (the key) |
+| `inbound_trust` | `inboundTrust` |
+| `automatic_user_consent` | `automaticUserConsentSettings` |
+| `b2b_collaboration_inbound` / `_outbound` | `b2bCollaborationInbound` / `Outbound` |
+| `b2b_direct_connect_inbound` / `_outbound` | `b2bDirectConnectInbound` / `Outbound` |
+| `tenant_restrictions` | `tenantRestrictions` |
+| `is_service_provider` | `isServiceProvider` |
+| output `is_in_multi_tenant_organization` | `isInMultiTenantOrganization` (read-only) |
+
+A setting left as `None` inherits the tenant default: it is never sent and never shows as drift.
+Removing a setting that was declared resets it to the default (Graph `null`). Within a declared
+setting, only the sub-settings you declare are compared, so Graph filling the rest with nulls is
+not drift.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CreateResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+from pulumi.runtime.rpc import UNKNOWN
+
+from entra_crosstenant.graph import GraphClient, GraphError
+from entra_crosstenant.graph import schema as graph_schema
+from entra_crosstenant.resources import _validation as v
+from entra_crosstenant.resources._provider import (
+    CONNECTION_KEY,
+    LAST_WRITE_KEY,
+    GraphResourceProvider,
+    ProviderError,
+    request_ids,
+)
+from entra_crosstenant.resources.policy_types import (
+    CrossTenantAccessPolicyB2BSetting,
+    CrossTenantAccessPolicyInboundTrust,
+    CrossTenantAccessPolicyTenantRestrictions,
+    InboundOutboundPolicyConfiguration,
+    to_graph,
+)
+
+PARTNERS = "/policies/crossTenantAccessPolicy/partners"
+DELETED_PARTNERS = "/policies/deletedItems/crossTenantPartners"
+
+OnSoftDeleted = Literal["fail", "restore", "purge"]
+ON_SOFT_DELETED: tuple[OnSoftDeleted, ...] = ("fail", "restore", "purge")
+
+# argument name -> Graph property name, in Graph's order.
+SETTINGS: dict[str, str] = {
+    "inbound_trust": "inboundTrust",
+    "automatic_user_consent": "automaticUserConsentSettings",
+    "b2b_collaboration_inbound": "b2bCollaborationInbound",
+    "b2b_collaboration_outbound": "b2bCollaborationOutbound",
+    "b2b_direct_connect_inbound": "b2bDirectConnectInbound",
+    "b2b_direct_connect_outbound": "b2bDirectConnectOutbound",
+    "tenant_restrictions": "tenantRestrictions",
+    "is_service_provider": "isServiceProvider",
+}
+_PARTNER_TYPE = graph_schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER
+_STATE_ARGS = {"adopt_existing": False, "on_soft_deleted": "fail"}
+
+
+def partner_path(partner_tenant_id: str) -> str:
+    return f"{PARTNERS}/{partner_tenant_id}"
+
+
+def _prune(value: Any) -> Any:
+    """Graph JSON without nulls: null means 'not set', so it never makes two values differ."""
+    if isinstance(value, Mapping):
+        return {k: _prune(item) for k, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_prune(item) for item in value]
+    return value
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(_prune(value), sort_keys=True)
+
+
+def matches(declared: Any, live: Any) -> bool:
+    """Does Graph's value satisfy the declared one? Only declared sub-settings count.
+
+    Lists (targets) are compared as sets: Graph does not promise to keep their order.
+    """
+    if declared is None:
+        return True
+    if isinstance(declared, Mapping):
+        if not isinstance(live, Mapping):
+            return False
+        return all(matches(item, live.get(key)) for key, item in declared.items())
+    if isinstance(declared, list | tuple):
+        if not isinstance(live, list | tuple) or len(declared) != len(live):
+            return False
+        return sorted(map(_canonical, declared)) == sorted(map(_canonical, live))
+    return bool(declared == live)
+
+
+def _setting_rule(graph_name: str) -> Any:
+    prop = _PARTNER_TYPE.properties[graph_name]
+
+    def rule(arg: str, value: Any) -> v.Result:
+        found = graph_schema.problems(prop, value, arg, skip=UNKNOWN)
+        if found:
+            return value, CheckFailure(
+                arg, "; ".join(found[:3]) + ("; ..." if len(found) > 3 else "")
+            )
+        return (to_graph(value) if value is not None else None), None
+
+    return rule
+
+
+_RULES: dict[str, Any] = {
+    "partner_tenant_id": lambda f, x: v.guid(f, x, what="the partner tenant's ID"),
+    **{arg: _setting_rule(graph) for arg, graph in SETTINGS.items()},
+    "adopt_existing": lambda f, x: v.boolean(f, x, default=False),
+    "on_soft_deleted": lambda f, x: v.choice(f, x, ON_SOFT_DELETED, default="fail"),
+    CONNECTION_KEY: lambda f, x: (x, None),
+}
+
+
+class PartnerProvider(GraphResourceProvider):
+    """Dynamic provider for `CrossTenantAccessPolicyPartner` (see the module docstring)."""
+
+    RULES = _RULES
+    STATE_ARGS = _STATE_ARGS
+
+    def changed_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return self._changed_settings(olds, news)
+
+    @staticmethod
+    def _changed_settings(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        changed = []
+        for arg in SETTINGS:
+            declared, recorded = news.get(arg), olds.get(arg)
+            if declared is None:
+                if recorded is not None:  # was declared: back to the tenant default
+                    changed.append(arg)
+            elif v.is_unknown(declared) or not matches(declared, recorded):
+                changed.append(arg)
+        return changed
+
+    # -- Graph ----------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        tenant = props["partner_tenant_id"]
+        declared = {SETTINGS[a]: props[a] for a in SETTINGS if props.get(a) is not None}
+        client = self.client(props)
+        try:
+            live = client.request("POST", PARTNERS, json={"tenantId": tenant, **declared})
+        except GraphError as error:
+            if error.status != 409:
+                raise
+            live = self._resolve_conflict(client, props, declared, error)
+        return CreateResult(id_=tenant, outs=self._outputs(props, live or {}, time.time()))
+
+    def _resolve_conflict(
+        self,
+        client: GraphClient,
+        props: Mapping[str, Any],
+        declared: dict[str, Any],
+        error: GraphError,
+    ) -> dict[str, Any] | None:
+        """A 409 on POST: an active partner, a soft-deleted one, or our own retried POST."""
+        tenant = props["partner_tenant_id"]
+        try:
+            existing = client.request("GET", partner_path(tenant))
+        except GraphError as missing:
+            if missing.status != 404:
+                raise
+            return self._resolve_soft_deleted(client, props, declared, error)
+        if error.attempts > 1 and all(
+            matches(val, (existing or {}).get(name)) for name, val in declared.items()
+        ):
+            return existing  # an earlier attempt of this very POST was applied before a retry
+        if not props.get("adopt_existing"):
+            raise ProviderError(
+                f"a partner configuration for tenant {tenant} already exists in this tenant, and "
+                "this resource did not create it. Nothing was changed. To manage it with this "
+                "resource, set adopt_existing=True: the next `pulumi up` takes it over and sets "
+                f"the declared settings. ({request_ids(error)})"
+            ) from None
+        if declared:
+            client.request("PATCH", partner_path(tenant), json=declared)
+        return {**(existing or {}), **declared}
+
+    def _resolve_soft_deleted(
+        self,
+        client: GraphClient,
+        props: Mapping[str, Any],
+        declared: dict[str, Any],
+        error: GraphError,
+    ) -> dict[str, Any] | None:
+        tenant = props["partner_tenant_id"]
+        deleted_path = f"{DELETED_PARTNERS}/{tenant}"
+        try:
+            client.request("GET", deleted_path, version="beta")
+        except GraphError as missing:
+            if missing.status != 404:
+                raise
+            raise error from None  # neither active nor deleted: let Graph's own answer speak
+        mode = props.get("on_soft_deleted") or "fail"
+        if mode == "fail":
+            raise ProviderError(
+                f"the partner configuration for tenant {tenant} was deleted less than 30 days ago "
+                "and Entra still keeps it in deleted items, so a new one cannot be created yet. "
+                "Set on_soft_deleted='restore' to bring the deleted one back with the declared "
+                "settings, or on_soft_deleted='purge' to delete it permanently and create a new "
+                f"one. ({request_ids(error)})"
+            ) from None
+        if mode == "restore":
+            restored = client.request("POST", f"{deleted_path}/restore", version="beta")
+            if declared:
+                self.retry_not_found(
+                    lambda: client.request("PATCH", partner_path(tenant), json=declared),
+                    until=time.time() + 30.0,
+                )
+            return {**(restored or {}), **declared}
+        client.request("DELETE", deleted_path, version="beta")
+        return client.request("POST", PARTNERS, json={"tenantId": tenant, **declared})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        tenant = props.get("partner_tenant_id") or id_
+        client = self.client(props)
+        try:
+            live = self.retry_not_found(
+                lambda: client.request("GET", partner_path(tenant)),
+                until=self.settle_deadline(props),
+            )
+        except GraphError as error:
+            if error.status == 404:
+                return ReadResult(None, {})
+            raise
+        outs = self._outputs(props, live or {}, props.get(LAST_WRITE_KEY))
+        inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        tenant = news["partner_tenant_id"]
+        changed = self._changed_settings(olds, news)
+        recorded = {SETTINGS[a]: olds.get(a) for a in SETTINGS}
+        last_write = olds.get(LAST_WRITE_KEY)
+        if changed:
+            body = {SETTINGS[a]: news.get(a) for a in changed}  # None resets to the default
+            client = self.client(news)
+            try:
+                self.retry_not_found(
+                    lambda: client.request("PATCH", partner_path(tenant), json=body),
+                    until=self.settle_deadline(olds),
+                )
+            except GraphError as error:
+                if error.status != 404:
+                    raise
+                raise ProviderError(
+                    f"the partner configuration for tenant {tenant} no longer exists (deleted "
+                    "outside this program). Run `pulumi refresh` to record that, then `pulumi up` "
+                    f"to create it again. ({request_ids(error)})"
+                ) from None
+            recorded.update(body)
+            last_write = time.time()
+        live = {
+            **recorded,
+            "isInMultiTenantOrganization": olds.get("is_in_multi_tenant_organization"),
+        }
+        return UpdateResult(outs=self._outputs(news, live, last_write))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        tenant = props["partner_tenant_id"]
+        client = self.client(props)
+        try:
+            self.retry_not_found(
+                lambda: client.request("DELETE", partner_path(tenant)),
+                until=self.settle_deadline(props),
+            )
+        except GraphError as error:
+            if error.status == 404:
+                return  # already gone
+            if error.status == 400 and "identitySynchronization" in (error.message or ""):
+                raise ProviderError(
+                    f"the partner configuration for tenant {tenant} still has an identity-sync "
+                    "policy, and Entra refuses to delete a partner before its sync policy. That "
+                    "policy is not managed by this program (or is managed by another stack): "
+                    f"{partner_path(tenant)}/identitySynchronization. Delete it first (or declare "
+                    "it here as CrossTenantIdentitySyncPolicyPartner(partner=...) so Pulumi orders "
+                    f"the deletes), then run `pulumi destroy` again. ({request_ids(error)})"
+                ) from None
+            raise
+
+    # -- outputs --------------------------------------------------------------------------
+    @staticmethod
+    def _outputs(
+        values: Mapping[str, Any], live: Mapping[str, Any], last_write: Any
+    ) -> dict[str, Any]:
+        """Declared settings as Graph has them now; undeclared ones stay None (inherited)."""
+        outs: dict[str, Any] = {"partner_tenant_id": values["partner_tenant_id"]}
+        for arg, graph_name in SETTINGS.items():
+            outs[arg] = live.get(graph_name) if values.get(arg) is not None else None
+        outs["is_in_multi_tenant_organization"] = live.get("isInMultiTenantOrganization")
+        outs.update({a: values.get(a, d) for a, d in _STATE_ARGS.items()})
+        if values.get(CONNECTION_KEY) is not None:
+            outs[CONNECTION_KEY] = values[CONNECTION_KEY]
+        if last_write is not None:
+            outs[LAST_WRITE_KEY] = last_write
+        return outs
+
+
+class CrossTenantAccessPolicyPartner(
+    Resource, module="entra", name="CrossTenantAccessPolicyPartner"
+):
+    """The partner configuration for one other tenant, in the tenant you deploy to.
+
+    Graph's `crossTenantAccessPolicyConfigurationPartner`; argument names map to Graph's as in
+    the module docstring. For cross-tenant sync, the target tenant's partner entry for the source
+    needs `automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True)`, and
+    the source tenant's entry for the target `outbound_allowed=True`.
+
+    `adopt_existing=True` takes over a partner configuration that already exists.
+    `on_soft_deleted` decides what happens when the tenant sits in Entra's deleted items:
+    `fail` (the default, with a message), `restore` it, or `purge` it and create a new one.
+    """
+
+    partner_tenant_id: pulumi.Output[str]
+    inbound_trust: pulumi.Output[dict[str, Any] | None]
+    automatic_user_consent: pulumi.Output[dict[str, Any] | None]
+    b2b_collaboration_inbound: pulumi.Output[dict[str, Any] | None]
+    b2b_collaboration_outbound: pulumi.Output[dict[str, Any] | None]
+    b2b_direct_connect_inbound: pulumi.Output[dict[str, Any] | None]
+    b2b_direct_connect_outbound: pulumi.Output[dict[str, Any] | None]
+    tenant_restrictions: pulumi.Output[dict[str, Any] | None]
+    is_service_provider: pulumi.Output[bool | None]
+    is_in_multi_tenant_organization: pulumi.Output[bool | None]
+    adopt_existing: pulumi.Output[bool]
+    on_soft_deleted: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        partner_tenant_id: pulumi.Input[str],
+        *,
+        inbound_trust: CrossTenantAccessPolicyInboundTrust | Mapping[str, Any] | None = None,
+        automatic_user_consent: InboundOutboundPolicyConfiguration
+        | Mapping[str, Any]
+        | None = None,
+        b2b_collaboration_inbound: CrossTenantAccessPolicyB2BSetting
+        | Mapping[str, Any]
+        | None = None,
+        b2b_collaboration_outbound: CrossTenantAccessPolicyB2BSetting
+        | Mapping[str, Any]
+        | None = None,
+        b2b_direct_connect_inbound: CrossTenantAccessPolicyB2BSetting
+        | Mapping[str, Any]
+        | None = None,
+        b2b_direct_connect_outbound: CrossTenantAccessPolicyB2BSetting
+        | Mapping[str, Any]
+        | None = None,
+        tenant_restrictions: CrossTenantAccessPolicyTenantRestrictions
+        | Mapping[str, Any]
+        | None = None,
+        is_service_provider: pulumi.Input[bool] | None = None,
+        adopt_existing: pulumi.Input[bool] = False,
+        on_soft_deleted: pulumi.Input[OnSoftDeleted] = "fail",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "partner_tenant_id": partner_tenant_id,
+            "inbound_trust": to_graph(inbound_trust),
+            "automatic_user_consent": to_graph(automatic_user_consent),
+            "b2b_collaboration_inbound": to_graph(b2b_collaboration_inbound),
+            "b2b_collaboration_outbound": to_graph(b2b_collaboration_outbound),
+            "b2b_direct_connect_inbound": to_graph(b2b_direct_connect_inbound),
+            "b2b_direct_connect_outbound": to_graph(b2b_direct_connect_outbound),
+            "tenant_restrictions": to_graph(tenant_restrictions),
+            "is_service_provider": is_service_provider,
+            "adopt_existing": adopt_existing,
+            "on_soft_deleted": on_soft_deleted,
+            "is_in_multi_tenant_organization": None,
+        }
+        super().__init__(PartnerProvider(), resource_name, props, opts)

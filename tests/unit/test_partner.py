@@ -1,0 +1,182 @@
+"""check, diff, matching and typed settings of CrossTenantAccessPolicyPartner: no network."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from pulumi.runtime.rpc import UNKNOWN
+
+from entra_crosstenant import (
+    CrossTenantAccessPolicyB2BSetting,
+    CrossTenantAccessPolicyInboundTrust,
+    CrossTenantAccessPolicyTarget,
+    CrossTenantAccessPolicyTargetConfiguration,
+    InboundOutboundPolicyConfiguration,
+)
+from entra_crosstenant.resources.partner import PartnerProvider, matches
+from entra_crosstenant.resources.policy_types import to_graph
+
+TENANT = "5b8e2c1a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch) -> PartnerProvider:
+    for name in [n for n in os.environ if n.startswith(("AZURE_", "ARM_", "ENTRA_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AZURE_TENANT_ID", "11111111-2222-3333-4444-555555555555")
+    monkeypatch.setenv("AZURE_CLIENT_ID", "66666666-7777-8888-9999-000000000000")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-a-real-secret")
+    p = PartnerProvider()
+    p._config = {}
+    return p
+
+
+def failures(provider: PartnerProvider, **news: Any) -> dict[str, str]:
+    result = provider.check({}, {"__provider": "blob", "partner_tenant_id": TENANT, **news})
+    return {f.property: f.reason for f in result.failures}
+
+
+def test_typed_settings_become_graph_json_with_graph_casing() -> None:
+    assert to_graph(
+        CrossTenantAccessPolicyInboundTrust(is_hybrid_azure_ad_joined_device_accepted=True)
+    ) == {"isHybridAzureADJoinedDeviceAccepted": True}
+    assert to_graph(
+        CrossTenantAccessPolicyB2BSetting(
+            applications=CrossTenantAccessPolicyTargetConfiguration(
+                "blocked", [CrossTenantAccessPolicyTarget.all_applications()]
+            )
+        )
+    ) == {
+        "applications": {
+            "accessType": "blocked",
+            "targets": [{"target": "AllApplications", "targetType": "application"}],
+        }
+    }
+
+
+def test_required_target_fields_are_required_in_python() -> None:
+    with pytest.raises(TypeError):
+        CrossTenantAccessPolicyTarget("AllUsers")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("inbound_trust", {"isMFAAccepted": True}, "Graph spells it 'isMfaAccepted'"),
+        (
+            "inbound_trust",
+            {"isMfaAccepted": "yes"},
+            "inbound_trust.isMfaAccepted must be True or False",
+        ),
+        ("inbound_trust", [True], "must be a crossTenantAccessPolicyInboundTrust object"),
+        (
+            "b2b_collaboration_inbound",
+            {"usersAndGroups": {"accessType": "maybe"}},
+            "usersAndGroups.accessType must be one of 'allowed', 'blocked'",
+        ),
+        (
+            "b2b_collaboration_inbound",
+            {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "x"}]}},
+            "targets[0].targetType is required",
+        ),
+        (
+            "b2b_direct_connect_outbound",
+            {"usersAndGroups": {"accessType": "allowed", "targets": "AllUsers"}},
+            "must be a list of crossTenantAccessPolicyTarget",
+        ),
+        ("tenant_restrictions", {"devices": {"mode": "include"}}, "devices.rule is required"),
+        ("automatic_user_consent", {"inboundAllowed": 1}, "must be True or False"),
+        ("is_service_provider", "true", "must be True or False"),
+    ],
+)
+def test_check_names_the_path_of_a_wrong_shape(
+    provider: PartnerProvider, setting: str, value: Any, expected: str
+) -> None:
+    found = failures(provider, **{setting: value})
+    assert set(found) == {setting}
+    assert expected in found[setting]
+
+
+def test_check_accepts_typed_and_plain_settings_and_unknowns(provider: PartnerProvider) -> None:
+    assert (
+        failures(
+            provider,
+            automatic_user_consent=to_graph(
+                InboundOutboundPolicyConfiguration(inbound_allowed=True)
+            ),
+            b2b_collaboration_inbound={
+                "usersAndGroups": {"accessType": UNKNOWN, "targets": UNKNOWN}
+            },
+            inbound_trust=UNKNOWN,
+        )
+        == {}
+    )
+
+
+def test_check_refuses_an_unknown_soft_delete_option(provider: PartnerProvider) -> None:
+    assert (
+        "'fail', 'restore', 'purge'"
+        in failures(provider, on_soft_deleted="ignore")["on_soft_deleted"]
+    )
+
+
+def test_matches_only_what_was_declared() -> None:
+    live = {"inboundAllowed": True, "outboundAllowed": None}
+    assert matches({"inboundAllowed": True}, live)
+    assert not matches({"inboundAllowed": False}, live)
+    assert not matches({"outboundAllowed": True}, live)
+    assert matches(None, {"anything": 1})
+    assert not matches({"usersAndGroups": {"accessType": "allowed"}}, None)
+
+
+def test_matches_target_lists_in_any_order_but_not_other_lists() -> None:
+    a = {"target": "a", "targetType": "group"}
+    b = {"target": "b", "targetType": "group"}
+    assert matches([a, b], [b, a])
+    assert not matches([a, b], [a])
+    assert not matches([a], [{"target": "a", "targetType": "user"}])
+    assert matches([a], [{"target": "a", "targetType": "group", "extra": None}])
+
+
+def outs(**over: Any) -> dict[str, Any]:
+    base = {
+        "__provider": "old",
+        "partner_tenant_id": TENANT,
+        "automatic_user_consent": {"inboundAllowed": True, "outboundAllowed": None},
+        "inbound_trust": None,
+        "adopt_existing": False,
+        "on_soft_deleted": "fail",
+        "is_in_multi_tenant_organization": False,
+    }
+    return {**base, **over}
+
+
+def news(**over: Any) -> dict[str, Any]:
+    base = {
+        "__provider": "new",
+        "partner_tenant_id": TENANT,
+        "automatic_user_consent": {"inboundAllowed": True},
+        "adopt_existing": False,
+        "on_soft_deleted": "fail",
+    }
+    return {**base, **over}
+
+
+def test_diff_no_change_when_graph_filled_the_rest(provider: PartnerProvider) -> None:
+    assert provider.diff(TENANT, outs(), news()).changes is False
+
+
+def test_diff_change_for_drift_and_for_a_removed_setting(provider: PartnerProvider) -> None:
+    assert provider.diff(
+        TENANT, outs(automatic_user_consent={"inboundAllowed": False}), news()
+    ).changes
+    removed = news()
+    del removed["automatic_user_consent"]
+    assert provider.diff(TENANT, outs(), removed).changes is True
+
+
+def test_diff_replaces_for_another_tenant(provider: PartnerProvider) -> None:
+    other = news(partner_tenant_id="0a0b0c0d-1111-2222-3333-444455556666")
+    assert provider.diff(TENANT, outs(), other).replaces == ["partner_tenant_id"]
