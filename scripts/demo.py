@@ -56,10 +56,6 @@ def main() -> int:
 
     with Emulator.start(args.state / "emulator") as emulator:
         print(f"emulator: {emulator.url} (env file {emulator.state_dir / 'env'})")
-        # The partner configurations an administrator created earlier (the sync policy needs one).
-        for partner in DEFAULT_PARTNERS:
-            if emulator.control.get_object("partner", partner["tenantId"]) is None:
-                emulator.control.seed_partner(partner["tenantId"])
         mark = emulator.control.last_seq()
 
         engine = PulumiEngine(

@@ -1,7 +1,11 @@
 """Cross-tenant sync for a list of partner (source) tenants, in the tenant this stack deploys to.
 
-Each partner in the stack config `partner-sync:partners` (a JSON list) gets an identity-sync
-policy that lets its users sync in:
+For each partner in the stack config `partner-sync:partners` (a JSON list) it declares:
+
+- the partner configuration, with inbound automatic user consent on, so synced users are not
+  prompted for consent (the source tenant allows outbound consent on its side), and
+- the identity-sync policy that lets the partner's users sync in; it takes the partner resource,
+  so Pulumi creates partner -> policy and destroys policy -> partner.
 
     pulumi config set --path 'partners[0].tenantId' 3b0f2a5e-...
     pulumi config set --path 'partners[0].displayName' Fabrikam
@@ -12,38 +16,57 @@ policy that lets its users sync in:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from entra_crosstenant import CrossTenantIdentitySyncPolicyPartner
+from entra_crosstenant import (
+    CrossTenantAccessPolicyPartner,
+    CrossTenantIdentitySyncPolicyPartner,
+    InboundOutboundPolicyConfiguration,
+)
 
 
-def deploy(
-    partners: Sequence[Mapping[str, Any]],
-) -> dict[str, CrossTenantIdentitySyncPolicyPartner]:
-    """One sync policy per partner; exports each policy's state under the partner's name."""
-    policies: dict[str, CrossTenantIdentitySyncPolicyPartner] = {}
-    for partner in partners:
-        name = str(partner.get("name") or partner["tenantId"])
+@dataclass(frozen=True)
+class PartnerSync:
+    """What one partner tenant gets: its configuration and its sync policy."""
+
+    partner: CrossTenantAccessPolicyPartner
+    policy: CrossTenantIdentitySyncPolicyPartner
+
+
+def deploy(partners: Sequence[Mapping[str, Any]]) -> dict[str, PartnerSync]:
+    """Both resources per partner; exports each partner's state under its name."""
+    deployed: dict[str, PartnerSync] = {}
+    for entry in partners:
+        name = str(entry.get("name") or entry["tenantId"])
+        adopt = bool(entry.get("adoptExisting", False))
+        partner = CrossTenantAccessPolicyPartner(
+            f"partner-{name}",
+            partner_tenant_id=entry["tenantId"],
+            automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True),
+            adopt_existing=adopt,
+        )
         policy = CrossTenantIdentitySyncPolicyPartner(
             f"sync-{name}",
-            partner_tenant_id=partner["tenantId"],
-            display_name=partner.get("displayName"),
-            user_sync_allowed=partner.get("userSyncAllowed", True),
-            adopt_existing=partner.get("adoptExisting", False),
-            on_delete=partner.get("onDelete", "delete"),
+            partner=partner,
+            display_name=entry.get("displayName"),
+            user_sync_allowed=entry.get("userSyncAllowed", True),
+            adopt_existing=adopt,
+            on_delete=entry.get("onDelete", "delete"),
         )
-        policies[name] = policy
+        deployed[name] = PartnerSync(partner, policy)
         pulumi.export(
             name,
             {
                 "tenantId": policy.partner_tenant_id,
                 "userSyncAllowed": policy.user_sync_allowed,
+                "inboundConsent": partner.automatic_user_consent,
                 "graphVersion": policy.graph_version,
             },
         )
-    return policies
+    return deployed
 
 
 def main() -> None:

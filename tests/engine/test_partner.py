@@ -1,0 +1,255 @@
+"""CrossTenantAccessPolicyPartner with its sync policy, through the real engine and the emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from entra_crosstenant import (
+    CrossTenantAccessPolicyB2BSetting,
+    CrossTenantAccessPolicyInboundTrust,
+    CrossTenantAccessPolicyPartner,
+    CrossTenantAccessPolicyTarget,
+    CrossTenantAccessPolicyTargetConfiguration,
+    CrossTenantIdentitySyncPolicyPartner,
+    InboundOutboundPolicyConfiguration,
+)
+from tests.engine.support import Deployment
+
+PARTNER = "5b8e2c1a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
+PARTNERS = "/v1.0/policies/crossTenantAccessPolicy/partners"
+PARTNER_PATH = f"{PARTNERS}/{PARTNER}"
+POLICY_PATH = f"{PARTNER_PATH}/identitySynchronization"
+GROUP = "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a"
+
+
+def targets(*ids: str) -> CrossTenantAccessPolicyB2BSetting:
+    return CrossTenantAccessPolicyB2BSetting(
+        users_and_groups=CrossTenantAccessPolicyTargetConfiguration(
+            access_type="allowed",
+            targets=[CrossTenantAccessPolicyTarget(i, "group") for i in ids],
+        )
+    )
+
+
+def partner_and_policy(settings: dict[str, Any]) -> Any:
+    def program() -> None:
+        partner = CrossTenantAccessPolicyPartner(
+            "partner",
+            partner_tenant_id=PARTNER,
+            automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True),
+            **settings,
+        )
+        CrossTenantIdentitySyncPolicyPartner("sync", partner=partner, display_name="Partner")
+
+    return program
+
+
+def stored_partner(deployment: Deployment) -> dict[str, Any] | None:
+    return deployment.emulator.control.get_object("partner", PARTNER)
+
+
+def test_create_change_drift_and_destroy_in_order(deployment: Deployment) -> None:
+    settings: dict[str, Any] = {"b2b_collaboration_inbound": targets(GROUP)}
+    stack = deployment.stack("ordering", partner_and_policy(settings))
+
+    mark = deployment.mark()
+    assert stack.up().summary.resource_changes == {"create": 3}
+    assert deployment.calls(mark) == [("POST", PARTNERS, 201), ("PUT", POLICY_PATH, 204)]
+    stored = stored_partner(deployment)
+    assert stored is not None
+    assert stored["automaticUserConsentSettings"]["inboundAllowed"] is True
+    assert stored["b2bCollaborationInbound"]["usersAndGroups"]["targets"] == [
+        {"target": GROUP, "targetType": "group"}
+    ]
+    assert stack.preview().change_summary == {"same": 3}
+
+    # A nested target list changes: one PATCH of that setting only.
+    other = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+    settings["b2b_collaboration_inbound"] = targets(GROUP, other)
+    mark = deployment.mark()
+    assert stack.up().summary.resource_changes == {"same": 2, "update": 1}
+    assert deployment.calls(mark) == [("PATCH", PARTNER_PATH, 204)]
+    stored = stored_partner(deployment)
+    assert stored is not None
+    assert {
+        t["target"] for t in stored["b2bCollaborationInbound"]["usersAndGroups"]["targets"]
+    } == {
+        GROUP,
+        other,
+    }
+    assert stored["automaticUserConsentSettings"]["inboundAllowed"] is True
+
+    # Drift on a nested field, out of band: refresh records it, up restores it.
+    deployment.emulator.control.patch_object_out_of_band(
+        "partner",
+        PARTNER,
+        {
+            "b2bCollaborationInbound": {
+                "usersAndGroups": {
+                    **stored["b2bCollaborationInbound"]["usersAndGroups"],
+                    "accessType": "blocked",
+                }
+            }
+        },
+    )
+    stack.refresh()
+    (recorded,) = deployment.resources(stack, "CrossTenantAccessPolicyPartner")
+    assert (
+        recorded["outputs"]["b2b_collaboration_inbound"]["usersAndGroups"]["accessType"]
+        == "blocked"
+    )
+    assert stack.preview().change_summary == {"same": 2, "update": 1}
+    stack.up()
+    stored = stored_partner(deployment)
+    assert stored is not None
+    assert stored["b2bCollaborationInbound"]["usersAndGroups"]["accessType"] == "allowed"
+
+    # Destroy: the sync policy goes before the partner, as Entra requires.
+    mark = deployment.mark()
+    assert stack.destroy().summary.resource_changes == {"delete": 3}
+    assert deployment.calls(mark) == [("DELETE", POLICY_PATH, 204), ("DELETE", PARTNER_PATH, 204)]
+    assert stored_partner(deployment) is None
+    assert deployment.policy(PARTNER) is None
+
+
+def test_inherited_settings_never_drift(deployment: Deployment) -> None:
+    def program() -> None:
+        CrossTenantAccessPolicyPartner(
+            "partner",
+            partner_tenant_id=PARTNER,
+            automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True),
+        )
+
+    stack = deployment.stack("inherit", program)
+    mark = deployment.mark()
+    stack.up()
+    # Only the declared setting was sent.
+    stored = stored_partner(deployment)
+    assert stored is not None and stored["inboundTrust"] is None
+    assert deployment.calls(mark) == [("POST", PARTNERS, 201)]
+
+    # An admin sets an undeclared setting and the service fills consent's other half: no drift.
+    deployment.emulator.control.patch_object_out_of_band(
+        "partner", PARTNER, {"inboundTrust": {"isMfaAccepted": True}, "isServiceProvider": True}
+    )
+    stack.refresh()
+    (recorded,) = deployment.resources(stack, "CrossTenantAccessPolicyPartner")
+    assert recorded["outputs"].get("inbound_trust") is None
+    assert stack.preview().change_summary == {"same": 2}
+    mark = deployment.mark()
+    assert stack.up().summary.resource_changes == {"same": 2}
+    assert deployment.calls(mark) == []
+    stored = stored_partner(deployment)
+    assert stored is not None and stored["inboundTrust"]["isMfaAccepted"] is True
+    stack.destroy()
+
+
+def test_removing_a_declared_setting_resets_it_to_inherit(deployment: Deployment) -> None:
+    settings: dict[str, Any] = {
+        "inbound_trust": CrossTenantAccessPolicyInboundTrust(is_mfa_accepted=True)
+    }
+
+    def program() -> None:
+        CrossTenantAccessPolicyPartner("partner", partner_tenant_id=PARTNER, **settings)
+
+    stack = deployment.stack("reset", program)
+    stack.up()
+    stored = stored_partner(deployment)
+    assert stored is not None and stored["inboundTrust"]["isMfaAccepted"] is True
+    settings.clear()
+    mark = deployment.mark()
+    stack.up()
+    assert deployment.calls(mark) == [("PATCH", PARTNER_PATH, 204)]
+    stored = stored_partner(deployment)
+    assert stored is not None and stored["inboundTrust"] is None
+    assert stack.preview().change_summary == {"same": 2}
+    stack.destroy()
+
+
+def test_existing_partner_is_refused_unless_adopted(deployment: Deployment) -> None:
+    deployment.emulator.control.seed_partner(PARTNER, {"isServiceProvider": True})
+    adopt = {"adopt_existing": False}
+
+    def program() -> None:
+        CrossTenantAccessPolicyPartner(
+            "partner",
+            partner_tenant_id=PARTNER,
+            automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True),
+            adopt_existing=adopt["adopt_existing"],
+        )
+
+    stack = deployment.stack("adopt", program)
+    with pytest.raises(auto.CommandError) as raised:
+        stack.up()
+    assert "already exists" in str(raised.value) and "adopt_existing=True" in str(raised.value)
+    stored = stored_partner(deployment)
+    assert stored is not None and stored["automaticUserConsentSettings"]["inboundAllowed"] is None
+
+    adopt["adopt_existing"] = True
+    mark = deployment.mark()
+    stack.up()
+    assert deployment.calls(mark) == [
+        ("POST", PARTNERS, 409),
+        ("GET", PARTNER_PATH, 200),
+        ("PATCH", PARTNER_PATH, 204),
+    ]
+    stored = stored_partner(deployment)
+    assert stored is not None
+    assert stored["automaticUserConsentSettings"]["inboundAllowed"] is True
+    assert stored["isServiceProvider"] is True  # undeclared: left as it was
+    stack.destroy()
+
+
+@pytest.mark.parametrize("mode", ["fail", "restore", "purge"])
+def test_soft_deleted_partner(deployment: Deployment, mode: str) -> None:
+    deployment.emulator.control.seed_deleted("partner", PARTNER, {"isServiceProvider": True})
+
+    def program() -> None:
+        CrossTenantAccessPolicyPartner(
+            "partner",
+            partner_tenant_id=PARTNER,
+            automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True),
+            on_soft_deleted=mode,
+        )
+
+    stack = deployment.stack(f"soft-{mode}", program)
+    if mode == "fail":
+        with pytest.raises(auto.CommandError) as raised:
+            stack.up()
+        message = str(raised.value)
+        assert "on_soft_deleted='restore'" in message and "on_soft_deleted='purge'" in message
+        assert stored_partner(deployment) is None
+        assert deployment.emulator.control.get_object("partner", PARTNER, deleted=True) is not None
+        return
+    stack.up()
+    stored = stored_partner(deployment)
+    assert stored is not None
+    assert stored["automaticUserConsentSettings"]["inboundAllowed"] is True
+    # restore brings the old object back (with its old settings); purge starts from scratch.
+    assert stored["isServiceProvider"] is (True if mode == "restore" else None)
+    assert deployment.emulator.control.get_object("partner", PARTNER, deleted=True) is None
+    assert stack.preview().change_summary == {"same": 2}
+    stack.destroy()
+
+
+def test_partner_with_a_policy_outside_the_program_is_named_on_destroy(
+    deployment: Deployment,
+) -> None:
+    def program() -> None:
+        CrossTenantAccessPolicyPartner("partner", partner_tenant_id=PARTNER)
+
+    stack = deployment.stack("outside", program)
+    stack.up()
+    deployment.emulator.control.seed_sync_policy(
+        PARTNER, {"userSyncInbound": {"isSyncAllowed": True}}
+    )
+    with pytest.raises(auto.CommandError) as raised:
+        stack.destroy()
+    message = str(raised.value)
+    assert "still has an identity-sync policy" in message
+    assert f"{PARTNER}/identitySynchronization" in message
+    assert stored_partner(deployment) is not None
+    assert len(deployment.resources(stack, "CrossTenantAccessPolicyPartner")) == 1
