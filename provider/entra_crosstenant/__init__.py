@@ -6,6 +6,7 @@ configuration) of every source tenant. Connection settings come from the stack c
 """
 
 from entra_crosstenant._version import __version__
+from entra_crosstenant.connection import Connection
 from entra_crosstenant.resources import (
     CrossTenantAccessPolicyB2BSetting,
     CrossTenantAccessPolicyInboundTrust,
@@ -19,6 +20,7 @@ from entra_crosstenant.resources import (
 )
 
 __all__ = [
+    "Connection",
     "CrossTenantAccessPolicyB2BSetting",
     "CrossTenantAccessPolicyInboundTrust",
     "CrossTenantAccessPolicyPartner",

@@ -29,6 +29,9 @@ DEFAULT_CONSISTENCY_WINDOW_SECONDS = 30.0
 _CONSISTENCY_POLL_SECONDS = 0.25
 
 CONNECTION_KEY = "connection"
+# Output: the tenant the object lives in, resolved from the settings when it was created. Later
+# operations refuse to run through settings that point at another tenant.
+HOME_TENANT_KEY = "home_tenant_id"
 
 
 class ProviderError(Exception):
@@ -82,6 +85,7 @@ class GraphResourceProvider(ResourceProvider):
             if v.is_unknown(new_tenant) or new_tenant != olds.get("partner_tenant_id")
             else []
         )
+        replaces += self._moved_tenant(olds, news)
         changed = self.changed_properties(olds, news)
         changed += [a for a, d in self.STATE_ARGS.items() if news.get(a, d) != olds.get(a, d)]
         if news.get(CONNECTION_KEY) != olds.get(CONNECTION_KEY):
@@ -91,6 +95,21 @@ class GraphResourceProvider(ResourceProvider):
     def changed_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         """The Graph-backed arguments whose declared value differs from the recorded one."""
         raise NotImplementedError
+
+    def _moved_tenant(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """A connection naming another tenant moves the object there: a replacement.
+
+        When the program's connection did not change but the ambient settings (stack config,
+        environment) now point at another tenant, that is almost always a mistake in the shell
+        or pipeline, not a wish to move: stop, rather than create copies in the wrong tenant.
+        """
+        home = olds.get(HOME_TENANT_KEY)
+        now = self.settings(news).tenant_id
+        if not home or not now or v.is_unknown(now) or now.lower() == home:
+            return []
+        if news.get(CONNECTION_KEY) != olds.get(CONNECTION_KEY):
+            return [CONNECTION_KEY]
+        raise ProviderError(_wrong_tenant(home, now))
 
     def configure(self, req: ConfigureRequest) -> None:
         self._config = _stack_config(req)
@@ -109,9 +128,17 @@ class GraphResourceProvider(ResourceProvider):
         return [CheckFailure(CONNECTION_KEY, p) for p in self.settings(props).validate()]
 
     def client(self, props: Mapping[str, Any]) -> GraphClient:
+        """The shared client for these props' connection, never for a tenant other than home."""
         settings = self.settings(props)
         settings.raise_if_invalid()
+        home = props.get(HOME_TENANT_KEY)
+        if home and settings.tenant_id and settings.tenant_id.lower() != home:
+            raise ProviderError(_wrong_tenant(home, settings.tenant_id))
         return client_for(settings)
+
+    def home_tenant(self, props: Mapping[str, Any]) -> str | None:
+        tenant = props.get(HOME_TENANT_KEY) or self.settings(props).tenant_id
+        return tenant.lower() if isinstance(tenant, str) else None
 
     # -- eventual consistency -------------------------------------------------------------
     @staticmethod
@@ -136,6 +163,16 @@ class GraphResourceProvider(ResourceProvider):
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 4.0)
+
+
+def _wrong_tenant(home: str, now: str) -> str:
+    return (
+        f"this object lives in tenant {home}, but the connection settings now point at tenant "
+        f"{now}. Nothing was changed. Restore the settings for {home} (stack config "
+        "entra-crosstenant:tenantId, AZURE_TENANT_ID or ARM_TENANT_ID, or the resource's "
+        "connection); to move the object to the other tenant, give the resource a connection "
+        "for that tenant, which replaces it there."
+    )
 
 
 def consistency_window() -> float:

@@ -31,10 +31,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from entra_crosstenant.connection import Connection
 from entra_crosstenant.graph import GraphClient, GraphError
 from entra_crosstenant.resources import _validation as v
 from entra_crosstenant.resources._provider import (
     CONNECTION_KEY,
+    HOME_TENANT_KEY,
     LAST_WRITE_KEY,
     GraphResourceProvider,
     ProviderError,
@@ -163,7 +165,9 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
                 ) from None
             else:
                 client.request("PATCH", policy_path(tenant), version=version, json=body)
-        return CreateResult(id_=tenant, outs=self._outputs(props, version, self.written_now()))
+        outs = self._outputs(props, version, self.written_now())
+        outs[HOME_TENANT_KEY] = self.home_tenant(props)
+        return CreateResult(id_=tenant, outs=outs)
 
     @staticmethod
     def _already_as_declared(
@@ -248,7 +252,9 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
                     f"`pulumi up` to create it again. ({request_ids(error)})"
                 ) from None
             last_write = self.written_now()
-        return UpdateResult(outs=self._outputs(news, graph_version(news), last_write))
+        outs = self._outputs(news, graph_version(news), last_write)
+        outs[HOME_TENANT_KEY] = olds.get(HOME_TENANT_KEY) or self.home_tenant(news)
+        return UpdateResult(outs=outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         mode = props.get("on_delete") or "delete"
@@ -314,6 +320,8 @@ class CrossTenantIdentitySyncPolicyPartner(
 
     Name the partner either by `partner_tenant_id` or, when the partner configuration is declared
     in the same program, by `partner=` (that resource), which also orders creation and deletion.
+    `connection` says which tenant the policy lives in and how to sign in there; with `partner=`
+    it defaults to the partner's connection, otherwise to the stack config and environment.
     """
 
     partner_tenant_id: pulumi.Output[str]
@@ -325,6 +333,8 @@ class CrossTenantIdentitySyncPolicyPartner(
     on_delete: pulumi.Output[str]
     graph_version: pulumi.Output[str]
     """Which Graph version manages it: "v1.0", or "beta" when a beta-only argument is set."""
+    home_tenant_id: pulumi.Output[str | None]
+    """The tenant this policy lives in (the target tenant of the sync)."""
 
     def __init__(
         self,
@@ -338,6 +348,7 @@ class CrossTenantIdentitySyncPolicyPartner(
         external_cloud_authorized_application_id: pulumi.Input[str] | None = None,
         adopt_existing: pulumi.Input[bool] = False,
         on_delete: pulumi.Input[OnDelete] = "delete",
+        connection: Connection | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if partner is not None:
@@ -348,6 +359,8 @@ class CrossTenantIdentitySyncPolicyPartner(
             # The partner's own output: Pulumi then creates partner -> policy and destroys
             # policy -> partner, the only order Entra accepts.
             partner_tenant_id = partner.partner_tenant_id
+            if connection is None:
+                connection = partner._entra_connection  # the policy lives where its partner does
         props = {
             "partner_tenant_id": partner_tenant_id,
             "display_name": display_name,
@@ -356,6 +369,8 @@ class CrossTenantIdentitySyncPolicyPartner(
             "external_cloud_authorized_application_id": external_cloud_authorized_application_id,
             "adopt_existing": adopt_existing,
             "on_delete": on_delete,
+            CONNECTION_KEY: connection.to_input() if connection is not None else None,
             "graph_version": None,
+            HOME_TENANT_KEY: None,
         }
         super().__init__(IdentitySyncPolicyProvider(), resource_name, props, opts)

@@ -39,11 +39,13 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime.rpc import UNKNOWN
 
+from entra_crosstenant.connection import Connection
 from entra_crosstenant.graph import GraphClient, GraphError
 from entra_crosstenant.graph import schema as graph_schema
 from entra_crosstenant.resources import _validation as v
 from entra_crosstenant.resources._provider import (
     CONNECTION_KEY,
+    HOME_TENANT_KEY,
     LAST_WRITE_KEY,
     GraphResourceProvider,
     ProviderError,
@@ -168,7 +170,9 @@ class PartnerProvider(GraphResourceProvider):
             if error.status != 409:
                 raise
             live = self._resolve_conflict(client, props, declared, error)
-        return CreateResult(id_=tenant, outs=self._outputs(props, live or {}, time.time()))
+        outs = self._outputs(props, live or {}, time.time())
+        outs[HOME_TENANT_KEY] = self.home_tenant(props)
+        return CreateResult(id_=tenant, outs=outs)
 
     def _resolve_conflict(
         self,
@@ -248,6 +252,7 @@ class PartnerProvider(GraphResourceProvider):
                 return ReadResult(None, {})
             raise
         outs = self._outputs(props, live or {}, props.get(LAST_WRITE_KEY))
+        outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
         inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
@@ -278,7 +283,9 @@ class PartnerProvider(GraphResourceProvider):
             **recorded,
             "isInMultiTenantOrganization": olds.get("is_in_multi_tenant_organization"),
         }
-        return UpdateResult(outs=self._outputs(news, live, last_write))
+        outs = self._outputs(news, live, last_write)
+        outs[HOME_TENANT_KEY] = olds.get(HOME_TENANT_KEY) or self.home_tenant(news)
+        return UpdateResult(outs=outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         tenant = props["partner_tenant_id"]
@@ -330,7 +337,9 @@ class CrossTenantAccessPolicyPartner(
     needs `automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True)`, and
     the source tenant's entry for the target `outbound_allowed=True`.
 
-    `adopt_existing=True` takes over a partner configuration that already exists.
+    `connection` says which tenant it lives in and how to sign in there (default: the stack
+    config and environment). `adopt_existing=True` takes over a partner configuration that
+    already exists.
     `on_soft_deleted` decides what happens when the tenant sits in Entra's deleted items:
     `fail` (the default, with a message), `restore` it, or `purge` it and create a new one.
     """
@@ -347,6 +356,8 @@ class CrossTenantAccessPolicyPartner(
     is_in_multi_tenant_organization: pulumi.Output[bool | None]
     adopt_existing: pulumi.Output[bool]
     on_soft_deleted: pulumi.Output[str]
+    home_tenant_id: pulumi.Output[str | None]
+    """The tenant this partner configuration lives in."""
 
     def __init__(
         self,
@@ -375,6 +386,7 @@ class CrossTenantAccessPolicyPartner(
         is_service_provider: pulumi.Input[bool] | None = None,
         adopt_existing: pulumi.Input[bool] = False,
         on_soft_deleted: pulumi.Input[OnSoftDeleted] = "fail",
+        connection: Connection | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -389,6 +401,11 @@ class CrossTenantAccessPolicyPartner(
             "is_service_provider": is_service_provider,
             "adopt_existing": adopt_existing,
             "on_soft_deleted": on_soft_deleted,
+            CONNECTION_KEY: connection.to_input() if connection is not None else None,
             "is_in_multi_tenant_organization": None,
+            HOME_TENANT_KEY: None,
         }
         super().__init__(PartnerProvider(), resource_name, props, opts)
+        # Not an output (the input `connection` is): the Python object, for resources declared
+        # with partner= to live in the same tenant.
+        self._entra_connection = connection

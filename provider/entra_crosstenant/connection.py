@@ -1,0 +1,125 @@
+"""`Connection`: which tenant a resource lives in and how to sign in to it.
+
+Cross-tenant sync always touches two tenants: the target holds the partner configuration and the
+sync policy, the source allows outbound consent. One program configures both by giving each
+resource the connection of its tenant:
+
+    target = Connection.from_config("target")   # pulumi config set --secret target:clientSecret ...
+    source = Connection.from_config("source")
+    partner = CrossTenantAccessPolicyPartner("fabrikam", SOURCE_ID, ..., connection=target)
+
+Settings a connection leaves unset come from the stack config (`entra-crosstenant:*`) and the
+environment, as for resources without a connection (see docs/authentication.md), except that
+the app identity (client id with its secret, certificate or federated token) is taken as a
+whole from the connection when it names one. Secret fields are always stored as Pulumi secrets:
+they reach the state file encrypted, whether they were given as plain strings or secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import pulumi
+
+_SECRET_FIELDS = frozenset({"client_secret", "client_certificate", "client_certificate_password"})
+
+# Python name -> the settings key (entra_crosstenant.settings) it overrides.
+_KEYS = {
+    "tenant_id": "tenantId",
+    "client_id": "clientId",
+    "client_secret": "clientSecret",
+    "client_certificate_path": "clientCertificatePath",
+    "client_certificate": "clientCertificate",
+    "client_certificate_password": "clientCertificatePassword",
+    "federated_token_file": "federatedTokenFile",
+    "use_oidc": "useOidc",
+    "use_msi": "useMsi",
+    "msi_client_id": "msiClientId",
+    "credential": "credential",
+    "cloud": "cloud",
+    "graph_endpoint": "graphEndpoint",
+    "authority_host": "authorityHost",
+    "ca_bundle": "caBundle",
+}
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Tenant, credential and cloud for the resources that name it (see the module docstring).
+
+    `credential` picks one kind explicitly (`client_secret`, `certificate`, `workload_identity`,
+    `managed_identity`); otherwise the kinds whose settings are present are tried in that order.
+    """
+
+    tenant_id: pulumi.Input[str] | None = None
+    client_id: pulumi.Input[str] | None = None
+    client_secret: pulumi.Input[str] | None = None
+    client_certificate_path: pulumi.Input[str] | None = None
+    client_certificate: pulumi.Input[str] | None = None
+    client_certificate_password: pulumi.Input[str] | None = None
+    federated_token_file: pulumi.Input[str] | None = None
+    use_oidc: pulumi.Input[bool] | None = None
+    use_msi: pulumi.Input[bool] | None = None
+    msi_client_id: pulumi.Input[str] | None = None
+    credential: pulumi.Input[str] | None = None
+    cloud: pulumi.Input[str] | None = None
+    graph_endpoint: pulumi.Input[str] | None = None
+    authority_host: pulumi.Input[str] | None = None
+    ca_bundle: pulumi.Input[str] | None = None
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}=<secret>"
+            if f.name in _SECRET_FIELDS
+            else f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+            if getattr(self, f.name) is not None
+        )
+        return f"Connection({shown})"
+
+    @classmethod
+    def from_config(cls, namespace: str) -> Connection:
+        """Read a connection from one stack-config namespace, e.g. `source:tenantId`.
+
+        Keys are the camelCase names of `entra-crosstenant:*` (tenantId, clientId, clientSecret,
+        clientCertificatePath, ...); set secrets with `pulumi config set --secret`.
+        """
+        config = pulumi.Config(namespace)
+        values: dict[str, Any] = {}
+        for name, key in _KEYS.items():
+            value = config.get_secret(key) if name in _SECRET_FIELDS else config.get(key)
+            if value is not None:
+                values[name] = value
+        return cls(**values)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Connection:
+        """A connection from `AZURE_*` / `ENTRA_*` names, such as the emulator's env file."""
+        names = {
+            "tenant_id": "AZURE_TENANT_ID",
+            "client_id": "AZURE_CLIENT_ID",
+            "client_secret": "AZURE_CLIENT_SECRET",
+            "client_certificate_path": "AZURE_CLIENT_CERTIFICATE_PATH",
+            "client_certificate_password": "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+            "federated_token_file": "AZURE_FEDERATED_TOKEN_FILE",
+            "authority_host": "AZURE_AUTHORITY_HOST",
+            "graph_endpoint": "ENTRA_GRAPH_ENDPOINT",
+            "ca_bundle": "ENTRA_CA_BUNDLE",
+            "cloud": "ENTRA_CLOUD",
+        }
+        values: dict[str, Any] = {
+            name: environ[env] for name, env in names.items() if environ.get(env)
+        }
+        return cls(**values)
+
+    def to_input(self) -> dict[str, Any]:
+        """The resource input: settings keys, secret fields wrapped as Pulumi secrets."""
+        result: dict[str, Any] = {}
+        for name, key in _KEYS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            result[key] = pulumi.Output.secret(value) if name in _SECRET_FIELDS else value
+        return result
