@@ -56,19 +56,26 @@ def _certificate_env(deployment: Deployment, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def _federated_file_env(deployment: Deployment, tmp_path: Path) -> dict[str, str]:
-    issuer = Issuer.new()
+def _federated_env(
+    tmp_path: Path, deployment: Deployment, trusted: Issuer, signer: Issuer
+) -> dict[str, str]:
+    """An app trusting `trusted`'s tokens for one subject, given a token signed by `signer`."""
     subject = "system:serviceaccount:platform:deployer"
     app = deployment.emulator.control.register_app(
-        federated_credentials=[{"issuer": issuer.url, "subject": subject, "jwks": issuer.jwks()}]
+        federated_credentials=[{"issuer": trusted.url, "subject": subject, "jwks": trusted.jwks()}]
     )
     token_file = tmp_path / "token"
-    token_file.write_text(issuer.token(subject))
+    token_file.write_text(signer.token(subject))
     return {
         **NO_APP,
         "AZURE_CLIENT_ID": app["client_id"],
         "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
     }
+
+
+def _federated_file_env(deployment: Deployment, tmp_path: Path) -> dict[str, str]:
+    issuer = Issuer.new()
+    return _federated_env(tmp_path, deployment, issuer, issuer)
 
 
 def _github_oidc_env(deployment: Deployment, tmp_path: Path) -> dict[str, str]:
@@ -138,17 +145,7 @@ def _untrusted_federated_token(deployment: Deployment, tmp_path: Path) -> dict[s
         Issuer.new("https://oidc.trusted.test"),
         Issuer.new("https://oidc.other.test"),
     )
-    subject = "system:serviceaccount:platform:deployer"
-    app = deployment.emulator.control.register_app(
-        federated_credentials=[{"issuer": trusted.url, "subject": subject, "jwks": trusted.jwks()}]
-    )
-    token_file = tmp_path / "token"
-    token_file.write_text(stranger.token(subject))
-    return {
-        **NO_APP,
-        "AZURE_CLIENT_ID": app["client_id"],
-        "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
-    }
+    return _federated_env(tmp_path, deployment, trusted, stranger)
 
 
 @pytest.mark.parametrize(
