@@ -26,6 +26,13 @@ from typing import Any, Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from entra_crosstenant.graph.schema import (
+    CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER,
+    CROSS_TENANT_IDENTITY_SYNC_POLICY_PARTNER,
+    ComplexType,
+    Property,
+)
+
 JSON = dict[str, Any]
 Version = Literal["v1.0", "beta"]
 Kind = Literal["partner", "identitySynchronization"]
@@ -88,90 +95,10 @@ def _invalid_property(name: str) -> BadRequest:
 
 # --- schemas ------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Prop:
-    """One property of a Graph type: its kind and, for objects and lists, the item schema."""
-
-    kind: Literal["bool", "string", "enum", "object", "list"]
-    schema: ObjectSchema | None = None
-    values: tuple[str, ...] = ()
-    beta_only: bool = False
-    read_only: bool = False
-    always_object: bool = False
-
-
-@dataclass(frozen=True)
-class ObjectSchema:
-    """A Graph complex or entity type: exact-case property names, as the service checks them."""
-
-    type_name: str
-    props: dict[str, Prop]
-
-
-def _flags(*names: str) -> dict[str, Prop]:
-    return {name: Prop("bool") for name in names}
-
-
-TARGET = ObjectSchema(
-    "crossTenantAccessPolicyTarget",
-    {"target": Prop("string"), "targetType": Prop("enum", values=("user", "group", "application"))},
-)
-TARGET_CONFIGURATION = ObjectSchema(
-    "crossTenantAccessPolicyTargetConfiguration",
-    {"accessType": Prop("enum", values=("allowed", "blocked")), "targets": Prop("list", TARGET)},
-)
-B2B_SETTING = ObjectSchema(
-    "crossTenantAccessPolicyB2BSetting",
-    {
-        "usersAndGroups": Prop("object", TARGET_CONFIGURATION),
-        "applications": Prop("object", TARGET_CONFIGURATION),
-    },
-)
-DEVICES_FILTER = ObjectSchema(
-    "devicesFilter", {"mode": Prop("enum", values=("include", "exclude")), "rule": Prop("string")}
-)
-TENANT_RESTRICTIONS = ObjectSchema(
-    "crossTenantAccessPolicyTenantRestrictions",
-    {**B2B_SETTING.props, "devices": Prop("object", DEVICES_FILTER)},
-)
-INBOUND_TRUST = ObjectSchema(
-    "crossTenantAccessPolicyInboundTrust",
-    _flags("isMfaAccepted", "isCompliantDeviceAccepted", "isHybridAzureADJoinedDeviceAccepted"),
-)
-INBOUND_OUTBOUND = ObjectSchema(
-    "inboundOutboundPolicyConfiguration", _flags("inboundAllowed", "outboundAllowed")
-)
-PARTNER_SCHEMA = ObjectSchema(
-    "crossTenantAccessPolicyConfigurationPartner",
-    {
-        "tenantId": Prop("string", read_only=True),
-        "inboundTrust": Prop("object", INBOUND_TRUST),
-        "automaticUserConsentSettings": Prop("object", INBOUND_OUTBOUND, always_object=True),
-        "b2bCollaborationInbound": Prop("object", B2B_SETTING),
-        "b2bCollaborationOutbound": Prop("object", B2B_SETTING),
-        "b2bDirectConnectInbound": Prop("object", B2B_SETTING),
-        "b2bDirectConnectOutbound": Prop("object", B2B_SETTING),
-        "tenantRestrictions": Prop("object", TENANT_RESTRICTIONS),
-        "isServiceProvider": Prop("bool"),
-        "isInMultiTenantOrganization": Prop("bool", read_only=True),
-        "crossCloudMeetingConfiguration": Prop("object", INBOUND_OUTBOUND, always_object=True),
-        "protectedContentSharing": Prop("object", INBOUND_OUTBOUND, always_object=True),
-    },
-)
-SYNC_INBOUND = ObjectSchema("crossTenantUserSyncInbound", _flags("isSyncAllowed"))
-GROUP_SYNC_INBOUND = ObjectSchema("crossTenantGroupSyncInbound", _flags("isSyncAllowed"))
-SYNC_SCHEMA = ObjectSchema(
-    "crossTenantIdentitySyncPolicyPartner",
-    {
-        "tenantId": Prop("string", read_only=True),
-        "displayName": Prop("string"),
-        "userSyncInbound": Prop("object", SYNC_INBOUND),
-        "groupSyncInbound": Prop("object", GROUP_SYNC_INBOUND, beta_only=True),
-        "externalCloudAuthorizedApplicationId": Prop("string", beta_only=True),
-    },
-)
-SCHEMAS: dict[Kind, ObjectSchema] = {PARTNER: PARTNER_SCHEMA, SYNC: SYNC_SCHEMA}
+# The emulator's names for the two entity types it stores; every type is graph.schema's.
+PARTNER_SCHEMA = CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER
+SYNC_SCHEMA = CROSS_TENANT_IDENTITY_SYNC_POLICY_PARTNER
+SCHEMAS: dict[Kind, ComplexType] = {PARTNER: PARTNER_SCHEMA, SYNC: SYNC_SCHEMA}
 _EDM = {"bool": "Edm.Boolean", "string": "Edm.String"}
 
 
@@ -187,7 +114,7 @@ def _cannot_convert(value: Any, type_name: str) -> BadRequest:
     )
 
 
-def _validate_value(prop: Prop, value: Any, version: Version) -> Any:
+def _validate_value(prop: Property, value: Any, version: Version) -> Any:
     if value is None:
         return _empty(prop)
     if prop.kind in _EDM:
@@ -203,28 +130,28 @@ def _validate_value(prop: Prop, value: Any, version: Version) -> Any:
                 f"expected one of: {', '.join(prop.values)}.",
             )
         return value
-    assert prop.schema is not None
+    assert prop.type is not None
     if prop.kind == "list":
         if not isinstance(value, list):
-            raise _cannot_convert(value, f"Collection(microsoft.graph.{prop.schema.type_name})")
-        return [_validate_object(prop.schema, item, version) for item in value]
-    return _validate_object(prop.schema, value, version)
+            raise _cannot_convert(value, f"Collection(microsoft.graph.{prop.type.name})")
+        return [_validate_object(prop.type, item, version) for item in value]
+    return _validate_object(prop.type, value, version)
 
 
-def _validate_object(schema: ObjectSchema, value: Any, version: Version) -> JSON:
+def _validate_object(schema: ComplexType, value: Any, version: Version) -> JSON:
     if not isinstance(value, dict):
-        raise _cannot_convert(value, f"microsoft.graph.{schema.type_name}")
+        raise _cannot_convert(value, f"microsoft.graph.{schema.name}")
     fields = validate_fields(schema, value, version)
-    return {name: fields.get(name, _empty(prop)) for name, prop in schema.props.items()}
+    return {name: fields.get(name, _empty(prop)) for name, prop in schema.properties.items()}
 
 
-def _empty(prop: Prop) -> Any:
-    if prop.always_object and prop.schema is not None:
-        return dict.fromkeys(prop.schema.props)
+def _empty(prop: Property) -> Any:
+    if prop.always_object and prop.type is not None:
+        return dict.fromkeys(prop.type.properties)
     return None
 
 
-def validate_fields(schema: ObjectSchema, body: Mapping[str, Any], version: Version) -> JSON:
+def validate_fields(schema: ComplexType, body: Mapping[str, Any], version: Version) -> JSON:
     """Check a write body against the type as Graph does (exact case, version) and normalise it.
 
     Returns only the properties sent. `@odata.type` is accepted when it names this type; other
@@ -233,7 +160,7 @@ def validate_fields(schema: ObjectSchema, body: Mapping[str, Any], version: Vers
     out: JSON = {}
     for key, value in body.items():
         if key == "@odata.type":
-            expected = f"microsoft.graph.{schema.type_name}".lower()
+            expected = f"microsoft.graph.{schema.name}".lower()
             if not isinstance(value, str) or value.lstrip("#").lower() != expected:
                 raise BadRequest(
                     "Request_BadRequest", f"Invalid @odata.type '{_literal(value)}' in the body."
@@ -241,7 +168,7 @@ def validate_fields(schema: ObjectSchema, body: Mapping[str, Any], version: Vers
             continue
         if key.startswith("@"):
             continue
-        prop = schema.props.get(key)
+        prop = schema.properties.get(key)
         if prop is None or (prop.beta_only and version != "beta"):
             raise _invalid_property(key)
         if prop.read_only:
@@ -252,31 +179,31 @@ def validate_fields(schema: ObjectSchema, body: Mapping[str, Any], version: Vers
     return out
 
 
-def parse_select(schema: ObjectSchema, select: str | None, version: Version) -> set[str] | None:
+def parse_select(schema: ComplexType, select: str | None, version: Version) -> set[str] | None:
     """`$select=a,b` -> {"a", "b"}; an unknown name is a 400 as on Graph."""
     if select is None:
         return None
     names = {name.strip() for name in select.split(",") if name.strip()}
     for name in names:
-        prop = schema.props.get(name)
+        prop = schema.properties.get(name)
         if prop is None or (prop.beta_only and version != "beta"):
             raise BadRequest(
                 "Request_BadRequest",
                 f"Could not find a property named '{name}' on type "
-                f"'microsoft.graph.{schema.type_name}'.",
+                f"'microsoft.graph.{schema.name}'.",
             )
     return names
 
 
 def project(
-    schema: ObjectSchema, data: Mapping[str, Any], version: Version, select: set[str] | None = None
+    schema: ComplexType, data: Mapping[str, Any], version: Version, select: set[str] | None = None
 ) -> JSON:
     """A stored object as `version` shows it: beta-only properties dropped on v1.0, `$select` kept.
 
     The key `tenantId` is always returned, as Graph returns an entity's key with `$select`.
     """
     out: JSON = {}
-    for name, prop in schema.props.items():
+    for name, prop in schema.properties.items():
         if prop.beta_only and version != "beta":
             continue
         if select is not None and name not in select and name != "tenantId":
@@ -285,9 +212,9 @@ def project(
     return out
 
 
-def new_object(schema: ObjectSchema, key: str, fields: Mapping[str, Any]) -> JSON:
+def new_object(schema: ComplexType, key: str, fields: Mapping[str, Any]) -> JSON:
     """A fresh stored object: every property present, unset ones null (or an object of nulls)."""
-    obj: JSON = {name: _empty(prop) for name, prop in schema.props.items()}
+    obj: JSON = {name: _empty(prop) for name, prop in schema.properties.items()}
     if schema is PARTNER_SCHEMA:
         obj["isInMultiTenantOrganization"] = False
     obj.update(fields)
