@@ -150,6 +150,53 @@ def test_nested_shapes_and_enums_are_validated(graph: Graph, body):
     assert_graph_error(graph.patch(f"{PARTNERS}/{tenant_id}", json=body), 400, "Request_BadRequest")
 
 
+@pytest.mark.parametrize(
+    "body, name, type_name",
+    [
+        (
+            {
+                "b2bCollaborationInbound": {
+                    "usersAndGroups": B2B["usersAndGroups"] | {"accessType": None}
+                }
+            },
+            "accessType",
+            "crossTenantAccessPolicyTargetConfiguration",
+        ),
+        (
+            {
+                "b2bDirectConnectInbound": {
+                    "applications": {"accessType": "allowed", "targets": [{"target": "x"}]}
+                }
+            },
+            "targetType",
+            "crossTenantAccessPolicyTarget",
+        ),
+        (
+            {
+                "b2bCollaborationOutbound": {
+                    "usersAndGroups": {
+                        "accessType": "blocked",
+                        "targets": [{"target": None, "targetType": "group"}],
+                    }
+                }
+            },
+            "target",
+            "crossTenantAccessPolicyTarget",
+        ),
+        ({"tenantRestrictions": {"devices": {"rule": "x"}}}, "mode", "devicesFilter"),
+        ({"tenantRestrictions": {"devices": {"mode": "include"}}}, "rule", "devicesFilter"),
+    ],
+)
+def test_missing_required_nested_property_is_400(graph: Graph, body, name, type_name):
+    expected = f"The property '{name}' is required on type 'microsoft.graph.{type_name}'."
+    post = graph.post(PARTNERS, json={"tenantId": new_tenant_id(), **body})
+    assert assert_graph_error(post, 400, "Request_BadRequest")["message"] == expected
+    tenant_id = graph.create_partner()
+    patch = graph.patch(f"{PARTNERS}/{tenant_id}", json=body)
+    assert assert_graph_error(patch, 400, "Request_BadRequest")["message"] == expected
+    assert graph.get(f"{PARTNERS}/{tenant_id}").json()[next(iter(body))] is None
+
+
 def test_tenant_restrictions_with_devices(graph: Graph):
     restrictions = {**B2B, "devices": {"mode": "include", "rule": "device.isCompliant -eq True"}}
     tenant_id = graph.create_partner(tenantRestrictions=restrictions)

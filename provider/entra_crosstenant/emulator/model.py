@@ -142,6 +142,12 @@ def _validate_object(schema: ComplexType, value: Any, version: Version) -> JSON:
     if not isinstance(value, dict):
         raise _cannot_convert(value, f"microsoft.graph.{schema.name}")
     fields = validate_fields(schema, value, version)
+    for name, prop in schema.properties.items():
+        if prop.required and fields.get(name) is None:
+            raise BadRequest(
+                "Request_BadRequest",
+                f"The property '{name}' is required on type 'microsoft.graph.{schema.name}'.",
+            )
     return {name: fields.get(name, _empty(prop)) for name, prop in schema.properties.items()}
 
 
