@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from entra_crosstenant.clouds import CLOUDS
+from entra_crosstenant.emulator.__main__ import parse_args
 from entra_crosstenant.emulator.client import Emulator
 
 from .conftest import PARTNERS, Graph, graph_token, new_tenant_id
@@ -67,3 +69,23 @@ def test_sigterm_and_sigint_exit_cleanly(entra_emulator_factory) -> None:
         emulator.control.seed_partner(new_tenant_id())
         emulator.process.send_signal(sig)
         assert emulator.process.wait(15) == 0
+
+
+@pytest.mark.parametrize(
+    "name, cloud",
+    [
+        *((name, name) for name in CLOUDS),
+        ("AzureUSGovernment", "usgovernment"),
+        ("usgovernment-l5", "usgovernmentdod"),
+        ("AzureChinaCloud", "china"),
+    ],
+)
+def test_cloud_option_takes_the_provider_cloud_names(name: str, cloud: str) -> None:
+    assert parse_args(["--state-dir", "unused", "--cloud", name]).cloud == cloud
+
+
+def test_unknown_cloud_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        parse_args(["--state-dir", "unused", "--cloud", "mars"])
+    assert info.value.code == 2
+    assert "unknown cloud 'mars'; use one of:" in capsys.readouterr().err

@@ -12,8 +12,16 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from entra_crosstenant.emulator.model import CLOUDS
+from entra_crosstenant.clouds import CLOUDS, UnknownCloudError, get_cloud
 from entra_crosstenant.emulator.server import EmulatorServer, Options
+
+
+def _cloud_name(text: str) -> str:
+    """Any name the provider's `cloud` setting accepts, as the cloud's canonical name."""
+    try:
+        return get_cloud(text).name
+    except UnknownCloudError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -23,7 +31,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument("--state-dir", required=True, type=Path, help="folder for CA, env, state")
     parser.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: free)")
-    parser.add_argument("--cloud", choices=sorted(CLOUDS), default="public")
+    parser.add_argument(
+        "--cloud",
+        type=_cloud_name,
+        default="public",
+        metavar="|".join(CLOUDS),
+        help="the cloud emulated (aliases such as AzureUSGovernment work too)",
+    )
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every request")
     parser.add_argument(
         "--token-lifetime", type=int, default=3599, help="access-token lifetime in seconds"

@@ -27,11 +27,11 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from entra_crosstenant.clouds import Cloud
 from entra_crosstenant.emulator.model import (
     GRAPH_APP_ID,
     App,
     Certificate,
-    Cloud,
     Directory,
     FederatedCredential,
     ManagedIdentity,

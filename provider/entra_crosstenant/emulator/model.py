@@ -26,6 +26,7 @@ from typing import Any, Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from entra_crosstenant.clouds import CLOUDS, Cloud
 from entra_crosstenant.graph.schema import (
     CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER,
     CROSS_TENANT_IDENTITY_SYNC_POLICY_PARTNER,
@@ -47,21 +48,8 @@ DEFAULT_ROLES = ("Policy.Read.All", WRITE_ROLE)
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-@dataclass(frozen=True)
-class Cloud:
-    """One national cloud: its Graph audience, and whether beta soft delete exists there."""
-
-    name: str
-    graph_audience: str
-    soft_delete: bool
-
-
-CLOUDS: dict[str, Cloud] = {
-    "public": Cloud("public", "https://graph.microsoft.com", True),
-    "usgovernment": Cloud("usgovernment", "https://graph.microsoft.us", False),
-    "usgovernmentdod": Cloud("usgovernmentdod", "https://dod-graph.microsoft.us", False),
-    "china": Cloud("china", "https://microsoftgraph.chinacloudapi.cn", False),
-}
+# The clouds are the product's (entra_crosstenant.clouds); beta soft delete exists in these only.
+SOFT_DELETE_CLOUDS = frozenset({CLOUDS["public"].name})
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -535,7 +523,7 @@ class Directory:
 
     def _soft_delete(self, tenant: _Tenant, kind: Kind, key: str) -> None:
         current = tenant.live[kind].pop(key)
-        if self.cloud.soft_delete:
+        if self.cloud.name in SOFT_DELETE_CLOUDS:
             tenant.deleted[kind][key] = {**current, "deletedDateTime": _now_iso(self._clock())}
         self._wrote(tenant, kind, key, current)
 

@@ -28,6 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
+from entra_crosstenant.clouds import get_cloud
 from entra_crosstenant.emulator.control import ControlRoutes, Defaults, Services
 from entra_crosstenant.emulator.faults import FaultInjector, FaultRule
 from entra_crosstenant.emulator.graph import GraphRoutes, add_graph_headers, graph_fault_response
@@ -39,7 +40,7 @@ from entra_crosstenant.emulator.identity import (
     TokenIssuer,
     unverified_tenant,
 )
-from entra_crosstenant.emulator.model import CLOUDS, DEFAULT_ROLES, Directory, new_secret
+from entra_crosstenant.emulator.model import DEFAULT_ROLES, Directory, new_secret
 from entra_crosstenant.emulator.requestlog import RequestLog
 from entra_crosstenant.emulator.storage import Flusher, StateDir
 from entra_crosstenant.emulator.wire import Call, json_response
@@ -55,7 +56,7 @@ class Options:
 
     state_dir: Path
     port: int | None = None
-    cloud: str = "public"
+    cloud: str = "public"  # any name entra_crosstenant.clouds.get_cloud knows
     latency_ms: int = 0
     token_lifetime_s: int = 3599
     put_upsert: bool = False
@@ -270,7 +271,7 @@ class EmulatorServer:
     def __init__(self, options: Options) -> None:
         self.state = StateDir(options.state_dir)
         keys = self.state.keys()
-        cloud = CLOUDS[options.cloud]
+        cloud = get_cloud(options.cloud)
         directory = Directory(cloud)
         saved = self.state.load_state()
         if saved is not None:
