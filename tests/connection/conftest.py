@@ -38,7 +38,10 @@ def settings_for(
 ) -> ConnectionSettings:
     """Settings pointing at the emulator (tenant, endpoints, CA from its env file) plus `config`.
 
-    The emulator's default app identity is left out: each test says which identity it uses.
+    The emulator's default app identity is left out: each test says which identity it uses. So is
+    the env file's `ENTRA_CLOUD`, even when `environ` is the whole env file: the cloud the client
+    believes in comes from `config` (`cloud=...`), default public, so a test can point a client
+    of the wrong cloud at an emulator.
     """
     base = {
         k: v
@@ -46,8 +49,9 @@ def settings_for(
         if k
         in ("AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST", "ENTRA_GRAPH_ENDPOINT", "ENTRA_CA_BUNDLE")
     }
+    extra = {k: v for k, v in (environ or {}).items() if k != "ENTRA_CLOUD"}
     return ConnectionSettings.resolve(
-        {f"entra-crosstenant:{k}": v for k, v in config.items()}, {**base, **(environ or {})}
+        {f"entra-crosstenant:{k}": v for k, v in config.items()}, {**base, **extra}
     )
 
 

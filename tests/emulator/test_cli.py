@@ -14,6 +14,9 @@ import requests
 from entra_crosstenant.clouds import CLOUDS
 from entra_crosstenant.emulator.__main__ import parse_args
 from entra_crosstenant.emulator.client import Emulator
+from entra_crosstenant.emulator.storage import parse_env
+from entra_crosstenant.graph.client import client_for
+from entra_crosstenant.settings import ConnectionSettings
 
 from .conftest import PARTNERS, Graph, graph_token, new_tenant_id
 
@@ -24,6 +27,7 @@ ENV_NAMES = {
     "AZURE_AUTHORITY_HOST",
     "ENTRA_GRAPH_ENDPOINT",
     "ENTRA_CA_BUNDLE",
+    "ENTRA_CLOUD",
 }
 
 
@@ -34,6 +38,7 @@ def test_start_writes_env_and_ca_with_private_permissions(entra_emulator: Emulat
     assert env["ENTRA_GRAPH_ENDPOINT"] == entra_emulator.url
     assert entra_emulator.url.startswith("https://127.0.0.1:")
     assert Path(env["ENTRA_CA_BUNDLE"]) == entra_emulator.ca_path
+    assert env["ENTRA_CLOUD"] == "public"
     for name in ("env", "state.json", "keys.json"):
         mode = stat.S_IMODE(os.stat(entra_emulator.state_dir / name).st_mode)
         assert mode == 0o600, name
@@ -89,3 +94,26 @@ def test_unknown_cloud_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
         parse_args(["--state-dir", "unused", "--cloud", "mars"])
     assert info.value.code == 2
     assert "unknown cloud 'mars'; use one of:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cloud", ["usgovernment", "AzureUSGovernment"])
+def test_env_file_alone_configures_a_client_for_the_emulated_cloud(
+    entra_emulator_factory, cloud: str
+) -> None:
+    emulator = entra_emulator_factory(cloud=cloud)
+    env = parse_env(emulator.env_path.read_text())
+    assert env["ENTRA_CLOUD"] == "usgovernment"
+    settings = ConnectionSettings.resolve({}, env)
+    assert settings.validate() == []
+    assert settings.scope == "https://graph.microsoft.us/.default"
+    client = client_for(settings)
+    assert client.scope == settings.scope
+    # The emulator issues tokens for its own cloud only: the call works only with its scope.
+    assert client.request("GET", f"/{PARTNERS}") == {
+        "@odata.context": f"{emulator.url}/v1.0/$metadata#{PARTNERS}",
+        "value": [],
+    }
+    [token_call] = [
+        e for e in emulator.control.requests() if e["path"].endswith("/oauth2/v2.0/token")
+    ]
+    assert token_call["status"] == 200 and token_call["client_id"] == emulator.client_id

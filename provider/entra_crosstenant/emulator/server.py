@@ -341,6 +341,8 @@ class EmulatorServer:
                 "AZURE_AUTHORITY_HOST": self.url,
                 "ENTRA_GRAPH_ENDPOINT": self.url,
                 "ENTRA_CA_BUNDLE": str(self.state.ca_path),
+                # The token scope follows the cloud; without this a client would ask for public.
+                "ENTRA_CLOUD": cloud.name,
             }
         )
         self.flusher.flush()
