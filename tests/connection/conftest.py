@@ -12,13 +12,6 @@ from typing import Any
 import pytest
 
 from entra_crosstenant.emulator.client import Emulator
-
-# The emulator's pytest fixtures, used here by import (works whether or not the plugin is
-# registered globally).
-from entra_crosstenant.emulator.pytest_plugin import (  # noqa: F401
-    entra_emulator_factory,
-    entra_emulator_session,
-)
 from entra_crosstenant.settings import ConnectionSettings
 
 PARTNERS = "/policies/crossTenantAccessPolicy/partners"
@@ -27,8 +20,8 @@ TOKEN_PATH_SUFFIX = "/oauth2/v2.0/token"
 
 
 @pytest.fixture
-def emu(entra_emulator_session: Emulator) -> Iterator[Emulator]:  # noqa: F811
-    """The session's emulator, reset to a clean state before each test."""
+def emu(entra_emulator_session: Emulator) -> Iterator[Emulator]:
+    """The session's emulator (the `entra_emulator` plugin's), reset before each test."""
     entra_emulator_session.control.reset()
     yield entra_emulator_session
 
