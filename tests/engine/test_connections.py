@@ -18,6 +18,8 @@ from entra_crosstenant import (
     CrossTenantIdentitySyncPolicyPartner,
     InboundOutboundPolicyConfiguration,
 )
+from entra_crosstenant.emulator.client import Emulator
+from entra_crosstenant.testing import PulumiEngine
 from tests.engine.support import Deployment
 from tests.unit.keys import Issuer, make_cert
 
@@ -300,3 +302,27 @@ def _export_without_secrets(deployment: Deployment, stack: auto.Stack) -> str:
     )
     json.loads(result.stdout)  # it is the real checkpoint
     return result.stdout
+
+
+@pytest.mark.parametrize("cloud", ["usgovernment", "usgovernmentdod", "china"])
+def test_national_cloud_scopes(
+    pulumi_engine: PulumiEngine, entra_emulator_factory: Callable[..., Emulator], cloud: str
+) -> None:
+    """A national cloud's emulator serves that cloud's scope and refuses a public-cloud client."""
+    emulator = entra_emulator_factory(cloud=cloud)
+    env = {**emulator.env, "ENTRA_CONSISTENCY_WINDOW_SECONDS": "3"}
+    assert env["ENTRA_CLOUD"] == cloud
+    deployment = Deployment(pulumi_engine, emulator, env)
+    stack = deployment.stack(f"cloud-{cloud}", one_partner())
+    stack.up()
+    assert emulator.control.get_object("partner", PARTNER) is not None
+
+    # The same program told it is in the public cloud asks for graph.microsoft.com's scope.
+    public = deployment.stack(f"cloud-{cloud}-as-public", one_partner(), ENTRA_CLOUD="public")
+    mark = deployment.mark()
+    with pytest.raises(auto.CommandError) as raised:
+        public.up()
+    assert "AADSTS500011" in str(raised.value)
+    assert deployment.calls(mark) == []  # no Graph call without a token
+    stack.destroy()
+    assert emulator.control.get_object("partner", PARTNER) is None
