@@ -376,6 +376,15 @@ def _recorded(
             yield resource, resource.get("outputs") or {}, graph_object
 
 
+def _set(value: Any) -> Any:
+    """Graph JSON without its nulls."""
+    if isinstance(value, Mapping):
+        return {k: _set(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_set(v) for v in value]
+    return value
+
+
 def _partner_differences(
     team: Team, stack: auto.Stack, declared: Sequence[Partner], others: set[str]
 ) -> list[str]:
@@ -389,7 +398,8 @@ def _partner_differences(
         stack, "CrossTenantAccessPolicyPartner", live, "partners", problems
     ):
         for arg, name in PARTNER_SETTINGS.items():
-            if outputs.get(arg) is not None and outputs[arg] != partner.get(name):
+            # Graph fills a setting's unset sub-settings with nulls; null means "not set".
+            if outputs.get(arg) is not None and _set(outputs[arg]) != _set(partner.get(name)):
                 problems.append(f"{resource['id']}: state {arg}={outputs[arg]!r}, Graph {name}")
     return problems
 

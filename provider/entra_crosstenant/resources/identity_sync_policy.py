@@ -153,28 +153,39 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
         except GraphError as error:
             if error.status != 409:
                 raise
-            if error.attempts > 1 and self._already_as_declared(client, tenant, version, props):
-                pass  # an earlier attempt of this very PUT was applied before a retry
-            elif not props.get("adopt_existing"):
+            if props.get("adopt_existing"):
+                client.request("PATCH", policy_path(tenant), version=version, json=body)
+            elif not self._exactly_as_this_put_writes(client, tenant, version, props):
                 raise ProviderError(
                     f"an identity-sync policy for partner tenant {tenant} already exists in this "
-                    "tenant, and this resource did not create it. Nothing was changed. To manage "
-                    "the existing policy with this resource, set adopt_existing=True: the next "
-                    "`pulumi up` takes it over and sets it to the declared values. Or delete it "
-                    f"first (DELETE {policy_path(tenant)}). ({request_ids(error)})"
+                    "tenant with other values than declared, and this resource did not create it. "
+                    "Nothing was changed. To manage the existing policy with this resource, set "
+                    "adopt_existing=True: the next `pulumi up` takes it over and sets it to the "
+                    "declared values (also the way out when an interrupted `pulumi up` created it "
+                    "before the declaration changed). Or delete it first (DELETE "
+                    f"{policy_path(tenant)}). ({request_ids(error)})"
                 ) from None
-            else:
-                client.request("PATCH", policy_path(tenant), version=version, json=body)
+            # else an earlier PUT of this create took effect but its answer never reached state:
+            # a retry after a lost answer, or an `up` killed before it saved. Nothing to write.
         outs = self._outputs(props, version, self.written_now())
         outs[HOME_TENANT_KEY] = self.home_tenant(props)
         return CreateResult(id_=tenant, outs=outs)
 
-    @staticmethod
-    def _already_as_declared(
-        client: GraphClient, tenant: str, version: GraphVersion, props: Mapping[str, Any]
+    def _exactly_as_this_put_writes(
+        self, client: GraphClient, tenant: str, version: GraphVersion, props: Mapping[str, Any]
     ) -> bool:
-        live = from_graph(client.request("GET", policy_path(tenant), version=version) or {})
-        return all(props.get(p.arg) is None or props.get(p.arg) == live[p.arg] for p in PROPERTIES)
+        """Is the existing policy what this PUT creates: declared values, nothing else set?
+
+        Then taking it over changes nothing in Graph, so it needs no adopt_existing; a policy
+        someone set up differently still does. (Read within the consistency window: an earlier
+        attempt's object may not have replicated yet.)
+        """
+        live = self.retry_not_found(
+            lambda: client.request("GET", policy_path(tenant), version=version),
+            until=time.time() + consistency_window(),
+        )
+        values = from_graph(live or {})
+        return all(values[p.arg] == props.get(p.arg) for p in PROPERTIES)
 
     def _put_when_partner_visible(
         self, client: GraphClient, tenant: str, version: GraphVersion, body: dict[str, Any]

@@ -115,6 +115,24 @@ def matches(declared: Any, live: Any) -> bool:
     return bool(declared == live)
 
 
+def _as_posted(existing: Mapping[str, Any], declared: Mapping[str, Any]) -> bool:
+    """Is `existing` what a POST of `declared` creates: the declared settings, no other set?
+
+    Then taking it over changes nothing in Graph, so it needs no adopt_existing; a partner
+    someone configured differently still does. Nulls never count, target lists are sets.
+    """
+    for name, prop in _PARTNER_TYPE.properties.items():
+        if prop.read_only:
+            continue
+        live = existing.get(name)
+        if name not in declared:
+            if _prune(live) not in (None, {}):
+                return False
+        elif not (matches(declared[name], live) and matches(_prune(live), declared[name])):
+            return False
+    return True
+
+
 def _setting_rule(graph_name: str) -> Any:
     prop = _PARTNER_TYPE.properties[graph_name]
 
@@ -189,16 +207,18 @@ class PartnerProvider(GraphResourceProvider):
             if missing.status != 404:
                 raise
             return self._resolve_soft_deleted(client, props, declared, error)
-        if error.attempts > 1 and all(
-            matches(val, (existing or {}).get(name)) for name, val in declared.items()
-        ):
-            return existing  # an earlier attempt of this very POST was applied before a retry
+        if _as_posted(existing or {}, declared):
+            # An earlier POST of this create took effect but its answer never reached state: a
+            # retry after a lost answer, or an `up` killed before it saved. Nothing to write.
+            return existing
         if not props.get("adopt_existing"):
             raise ProviderError(
-                f"a partner configuration for tenant {tenant} already exists in this tenant, and "
-                "this resource did not create it. Nothing was changed. To manage it with this "
-                "resource, set adopt_existing=True: the next `pulumi up` takes it over and sets "
-                f"the declared settings. ({request_ids(error)})"
+                f"a partner configuration for tenant {tenant} already exists in this tenant with "
+                "other settings than declared, and this resource did not create it. Nothing was "
+                "changed. To manage it with this resource, set adopt_existing=True: the next "
+                "`pulumi up` takes it over and sets the declared settings (also the way out when "
+                "an interrupted `pulumi up` created it before the declaration changed). "
+                f"({request_ids(error)})"
             ) from None
         if declared:
             client.request("PATCH", partner_path(tenant), json=declared)
