@@ -235,9 +235,11 @@ def test_throttling_storm_converges(deployment: Deployment) -> None:
 def test_replication_lag_window_is_tolerated(deployment: Deployment) -> None:
     control = deployment.emulator.control
     control.seed_partner(PARTNER)
-    control.set_lag(8000)
+    # Long enough that even a loaded CI machine starts the refresh inside the window (the first
+    # GET must 404, or this test proves nothing); the provider then waits the lag out.
+    control.set_lag(15000)
     args: dict[str, Any] = {"display_name": "Fabrikam"}
-    stack = deployment.stack("lag", policy_program(args), ENTRA_CONSISTENCY_WINDOW_SECONDS="20")
+    stack = deployment.stack("lag", policy_program(args), ENTRA_CONSISTENCY_WINDOW_SECONDS="40")
     stack.up()
     mark = deployment.mark()
     stack.refresh()  # inside the lag window: the first GET 404s, the provider waits it out
