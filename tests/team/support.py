@@ -376,12 +376,18 @@ def _recorded(
             yield resource, resource.get("outputs") or {}, graph_object
 
 
-def _set(value: Any) -> Any:
-    """Graph JSON without its nulls."""
+def same_graph_value(a: Any, b: Any) -> bool:
+    """Equal as Graph means it: null is "not set", and target lists have no order."""
+    return _without_nulls(a) == _without_nulls(b)
+
+
+def _without_nulls(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {k: _set(v) for k, v in value.items() if v is not None}
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_set(v) for v in value]
+        return sorted(
+            (_without_nulls(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True)
+        )
     return value
 
 
@@ -399,7 +405,9 @@ def _partner_differences(
     ):
         for arg, name in PARTNER_SETTINGS.items():
             # Graph fills a setting's unset sub-settings with nulls; null means "not set".
-            if outputs.get(arg) is not None and _set(outputs[arg]) != _set(partner.get(name)):
+            if outputs.get(arg) is not None and not same_graph_value(
+                outputs[arg], partner.get(name)
+            ):
                 problems.append(f"{resource['id']}: state {arg}={outputs[arg]!r}, Graph {name}")
     return problems
 

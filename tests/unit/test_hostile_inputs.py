@@ -1,0 +1,160 @@
+"""Hostile and malformed input through check(), property-based: every value is refused with a
+failure that names its field, or accepted and passed on exactly; check() never raises.
+
+Pure and fast (no network: a refused input can never reach Graph from here), so this is where
+the volume is: a fixed seed (derandomize) and a few hundred programs per resource, each with
+several hostile values. tests/team/test_hostile_engine.py sends a sample through the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pulumi.runtime.rpc import UNKNOWN
+
+from entra_crosstenant.resources.identity_sync_policy import graph_body, policy_path
+from entra_crosstenant.resources.partner import partner_path
+from tests.team import hostile
+
+EXAMPLES = 300
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+PROVIDERS = hostile.providers()
+_URL_SAFE = re.compile(r"[0-9a-f-]{36}")
+
+
+def _expect_guid(field: str, value: Any, checked: dict[str, Any], failures: dict[str, str]) -> None:
+    if hostile.is_guid(value):
+        assert field not in failures
+        assert checked[field] == value.lower()
+    else:
+        assert field in failures, value
+        assert failures[field].startswith(field) and "GUID" in failures[field]
+
+
+def _expect(
+    field: str,
+    value: Any,
+    ok: bool,
+    checked: dict[str, Any],
+    failures: dict[str, str],
+    default: Any = None,
+) -> None:
+    """Accepted: passed on exactly (None: the default, or left out). Refused: named."""
+    if ok:
+        assert field not in failures, failures.get(field)
+        assert checked.get(field) == (default if value is None else value)
+    else:
+        assert field in failures, (field, value)
+        assert failures[field].startswith(field), failures[field]
+
+
+sync_programs = st.fixed_dictionaries(
+    {"partner_tenant_id": hostile.tenant_ids},
+    optional={
+        "display_name": hostile.display_names,
+        "user_sync_allowed": hostile.flags,
+        "group_sync_allowed": hostile.flags,
+        "adopt_existing": hostile.flags,
+        "on_delete": hostile.choices(hostile.ON_DELETE),
+        "external_cloud_authorized_application_id": st.one_of(hostile.tenant_ids, st.none()),
+        # A name that is not an argument at all (a typo in a file someone else edits).
+        "userSyncAllowed": st.just(True),
+    },
+)
+
+
+@SETTINGS
+@given(sync_programs)
+def test_sync_policy_check_names_each_bad_field_and_keeps_good_ones_exactly(
+    news: dict[str, Any],
+) -> None:
+    with hostile.connection_settings():
+        checked, failures = hostile.check(PROVIDERS["sync"], news)
+    _expect_guid("partner_tenant_id", news["partner_tenant_id"], checked, failures)
+    dn = news.get("display_name")
+    _expect("display_name", dn, hostile.display_name_ok(dn), checked, failures)
+    for field, default in (
+        ("user_sync_allowed", True),
+        ("group_sync_allowed", None),
+        ("adopt_existing", False),
+    ):
+        value = news.get(field)
+        _expect(field, value, value is None or isinstance(value, bool), checked, failures, default)
+    on_delete = news.get("on_delete")
+    _expect(
+        "on_delete", on_delete, on_delete in (None, *hostile.ON_DELETE), checked, failures, "delete"
+    )
+    app = news.get("external_cloud_authorized_application_id")
+    if app is None:
+        assert "external_cloud_authorized_application_id" not in failures
+    else:
+        _expect_guid("external_cloud_authorized_application_id", app, checked, failures)
+    if "userSyncAllowed" in news:
+        assert "userSyncAllowed" in failures
+    # Nothing is refused without a reason, and nothing else is refused.
+    fields = set(news) | {"partner_tenant_id"}
+    assert set(failures) <= fields
+    if not failures:
+        # What would be sent: the tenant id alone in the URL, the name exactly as declared.
+        path = policy_path(checked["partner_tenant_id"])
+        assert _URL_SAFE.fullmatch(path.split("/")[4])
+        if dn is not None:
+            assert graph_body(checked)["displayName"] == dn
+
+
+settings_or_broken = {
+    arg: hostile.weighted(
+        (3, strategy.map(lambda v: (v, None))),
+        (6, hostile.broken_setting(arg)),
+        (1, st.just((UNKNOWN, None))),  # computed by another resource during preview
+    )
+    for arg, strategy in hostile.VALID_SETTINGS.items()
+}
+partner_programs = st.fixed_dictionaries(
+    {"partner_tenant_id": hostile.tenant_ids},
+    optional={
+        **settings_or_broken,
+        "is_service_provider": hostile.flags,
+        "adopt_existing": hostile.flags,
+        "on_soft_deleted": hostile.choices(hostile.ON_SOFT_DELETED),
+    },
+)
+
+
+@SETTINGS
+@given(partner_programs)
+def test_partner_check_names_each_wrong_shape_and_keeps_good_settings_exactly(
+    program: dict[str, Any],
+) -> None:
+    news = {k: (v[0] if k in settings_or_broken else v) for k, v in program.items()}
+    with hostile.connection_settings():
+        checked, failures = hostile.check(PROVIDERS["partner"], news)
+    _expect_guid("partner_tenant_id", news["partner_tenant_id"], checked, failures)
+    for arg in hostile.VALID_SETTINGS:
+        if arg not in program:
+            assert arg not in failures and checked.get(arg) is None
+            continue
+        value, broken_at = program[arg]
+        if broken_at is None:
+            _expect(arg, value, True, checked, failures)
+        else:
+            assert arg in failures, (arg, value)
+            assert broken_at in failures[arg], (broken_at, failures[arg])
+    for flag, default in (("is_service_provider", None), ("adopt_existing", False)):
+        value = news.get(flag)
+        _expect(flag, value, value is None or isinstance(value, bool), checked, failures, default)
+    mode = news.get("on_soft_deleted")
+    ok = mode in (None, *hostile.ON_SOFT_DELETED)
+    _expect("on_soft_deleted", mode, ok, checked, failures, "fail")
+    assert set(failures) <= set(news) | {"partner_tenant_id"}
+    if "partner_tenant_id" not in failures:
+        assert _URL_SAFE.fullmatch(partner_path(checked["partner_tenant_id"]).rsplit("/", 1)[1])
