@@ -65,13 +65,17 @@ class KillReport:
 
 
 def _next_declaration(
-    rng: random.Random, pool: Sequence[Partner], current: Sequence[Partner], revision: int
+    rng: random.Random,
+    pool: Sequence[Partner],
+    current: Sequence[Partner],
+    revision: int,
+    ever: set[str],
 ) -> list[Partner]:
-    """Someone edits the partner list: drops some, adds others, renames some."""
+    """Someone edits the partner list: drops some, adds new ones, renames some. A dropped
+    partner never comes back (its deleted configuration would sit in Entra's deleted items)."""
     count = len(current)
     keep = rng.sample(list(current), count - max(1, count // 5))
-    declared_now = {p["tenantId"] for p in current}
-    fresh = [p for p in pool if p["tenantId"] not in declared_now]
+    fresh = [p for p in pool if p["tenantId"] not in ever]
     added = rng.sample(fresh, count - len(keep))
     renamed = []
     for partner in keep:
@@ -81,11 +85,12 @@ def _next_declaration(
     return sorted(renamed + [dict(p) for p in added], key=lambda p: p["tenantId"])
 
 
-def _planned_writes(team: Team, declared: Sequence[Partner]) -> int:
+def _planned_writes(team: Team, declared: Sequence[Partner], program: str) -> int:
     live = {p["tenantId"]: p for p in graph_policies(team)}
     want = {p["tenantId"]: p for p in declared}
-    creates = len(set(want) - set(live))
-    deletes = len(set(live) - set(want))
+    per_tenant = 2 if program == "example" else 1  # the partner configuration, then its policy
+    creates = len(set(want) - set(live)) * per_tenant
+    deletes = len(set(live) - set(want)) * per_tenant
     updates = sum(
         1 for t in set(want) & set(live) if live[t].get("displayName") != want[t]["displayName"]
     )
@@ -106,7 +111,13 @@ def _kill_when(team: Team, run: EngineRun, since: int, writes: int, mode: str) -
 
 
 def interrupted_ups(
-    team: Team, *, seed: int, rounds: int, count: int, latency_ms: int = 40
+    team: Team,
+    *,
+    seed: int,
+    rounds: int,
+    count: int,
+    latency_ms: int = 40,
+    program: str = "sync",
 ) -> KillReport:
     """Kill `up` at a seeded random write, `rounds` times; recover each time; report losses.
 
@@ -114,29 +125,33 @@ def interrupted_ups(
     deletes). Each kill lands after a random number of Graph writes, SIGKILLing the CLI alone
     (its provider finishes what it was doing, unrecorded) or with its provider (a CI job dying).
     Recovery is what the docs tell users: `pulumi cancel` if a lock remains, `pulumi refresh
-    --clear-pending-creates`, `pulumi up`.
+    --clear-pending-creates`, `pulumi up`. `program="example"` declares each partner
+    configuration too (examples/partner-sync), so kills also land between POST and PUT.
     """
     rng = random.Random(seed)  # noqa: S311 - seeded, reproducible test data
     report = KillReport(seed, count)
-    pool = partners(count + count // 2, group=0x4B00 + seed % 0xFF, label="Killed")
-    team.seed_partners(pool)
+    pool = partners(count + rounds * (count // 5 + 1), group=0x4B00 + seed % 0xFF, label="Killed")
+    if program == "sync":
+        team.seed_partners(pool)
     stack_name = f"kills-{seed}"
     declared = sorted(rng.sample(pool, count), key=lambda p: p["tenantId"])
+    ever = {p["tenantId"] for p in declared}
     team.control.set_latency(latency_ms)
     for round_ in range(rounds):
         if round_:
-            declared = _next_declaration(rng, pool, declared, round_)
-        planned = _planned_writes(team, declared)
+            declared = _next_declaration(rng, pool, declared, round_, ever)
+            ever |= {p["tenantId"] for p in declared}
+        planned = _planned_writes(team, declared, program)
         kill_after = rng.randint(1, max(1, planned - 1))
         mode = rng.choice(["engine", "engine+provider"])
         mark = team.control.last_seq()
-        run = team.start(stack_name, "up", declared)
+        run = team.start(stack_name, "up", declared, program=program)
         seen = _kill_when(team, run, mark, kill_after, mode)
         outcome = run.wait()
         if outcome["ok"]:
             report.lost.append(f"round {round_}: the up finished before the kill ({outcome})")
         run.reap()  # the provider the CLI left behind, if it was spared
-        stack = team.stack(stack_name, declared)
+        stack = team.stack(stack_name, declared, program=program)
         recorded = {r["id"] for r in state_policies(stack)}
         live = {p["tenantId"] for p in graph_policies(team)}
         pending = len(stack.export_stack().deployment.get("pending_operations") or [])
@@ -152,7 +167,8 @@ def interrupted_ups(
                 report.lost.append(f"round {round_}: `pulumi cancel` left the lock")
         team.run(stack, "refresh", clear_pending_creates=True)
         team.run(stack, "up")
-        report.lost += [f"round {round_}: {p}" for p in converged(team, stack, declared)]
+        differences = converged(team, stack, declared, program=program)
+        report.lost += [f"round {round_}: {p}" for p in differences]
         if not no_changes(team.run(stack, "preview")):
             report.lost.append(f"round {round_}: preview after recovery shows changes")
     team.control.set_latency(0)
