@@ -3,19 +3,24 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help setup demo test lint typecheck bench clean-state
+.PHONY: help setup demo demo-team test lint typecheck bench soak clean-state
 
 help:
 	@echo "make setup   - .venv, the package (editable, test extras), the pulumi CLI (built once if missing)"
 	@echo "make demo    - start the Graph emulator and deploy examples/partner-sync to it"
 	@echo "make test    - setup, lint, type-check and run every test"
 	@echo "make bench   - run the benchmarks under bench/ (slow; writes bench/results/)"
+	@echo "make demo-team - examples/partner-sync's lifecycle with its state in S3 (moto on loopback)"
+	@echo "make soak    - the team scenarios at soak sizes, seeded (SOAK_ARGS=\"--kills 20 ...\")"
 
 setup:
 	@scripts/setup.sh
 
 demo: setup
 	@$(PY) scripts/demo.py
+
+demo-team: setup
+	@$(PY) scripts/demo_team.py
 
 test: setup
 	@scripts/test.sh
@@ -28,6 +33,9 @@ typecheck: setup
 
 bench: setup
 	@$(PY) -m bench.run
+
+soak: setup
+	@$(PY) bench/soak.py $(SOAK_ARGS)
 
 clean-state:
 	rm -rf .state
