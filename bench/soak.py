@@ -87,12 +87,13 @@ def hostile(examples: int, seed: int) -> dict[str, Any]:
         ),
     )
     for name, test, strategy in cases:
+        inner = test.hypothesis.inner_test  # type: ignore[attr-defined]
         run = settings(
             max_examples=examples,
             database=None,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        )(given(strategy)(_counting(test.hypothesis.inner_test, name, counted)))
+        )(given(strategy)(_counting(inner, name, counted)))
         hypothesis_seed(seed)(run)()
     print(f"hostile: {counted}", flush=True)
     return counted

@@ -21,6 +21,7 @@ from tests.team.support import (
     converged,
     graph_policies,
     partners,
+    pending_operations,
     state_policies,
 )
 
@@ -154,7 +155,7 @@ def interrupted_ups(
         stack = team.stack(stack_name, declared, program=program)
         recorded = {r["id"] for r in state_policies(stack)}
         live = {p["tenantId"] for p in graph_policies(team)}
-        pending = len(stack.export_stack().deployment.get("pending_operations") or [])
+        pending = len(pending_operations(stack))
         locks = team.s3.lock_keys(PROJECT, stack_name)
         report.kills.append(
             Kill(

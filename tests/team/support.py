@@ -24,7 +24,7 @@ import psutil
 from pulumi import automation as auto
 
 from entra_crosstenant import CrossTenantIdentitySyncPolicyPartner
-from entra_crosstenant.emulator.client import Emulator
+from entra_crosstenant.emulator.client import Emulator, EmulatorControl
 from entra_crosstenant.resources.partner import SETTINGS as PARTNER_SETTINGS
 from entra_crosstenant.testing import PulumiEngine
 from entra_crosstenant.testing.s3 import LocalS3Backend
@@ -102,7 +102,7 @@ class Team:
     _engines: dict[str, PulumiEngine] = field(default_factory=dict)
 
     @property
-    def control(self) -> Any:
+    def control(self) -> EmulatorControl:
         return self.emulator.control
 
     def env(self, **overrides: str) -> dict[str, str]:
@@ -238,7 +238,9 @@ class EngineRun:
 
     def _tree(self) -> list[psutil.Process]:
         try:
-            return psutil.Process(self.process.pid).children(recursive=True)
+            runner = psutil.Process(self.process.pid)
+            children: list[psutil.Process] = runner.children(recursive=True)
+            return children
         except psutil.NoSuchProcess:
             return []
 
@@ -300,13 +302,23 @@ def graph_policies(team: Team, tenant: str | None = None) -> list[dict[str, Any]
     return found
 
 
+def deployment(stack: auto.Stack) -> dict[str, Any]:
+    """The stack's checkpoint as `pulumi stack export` gives it."""
+    exported = stack.export_stack().deployment
+    assert exported is not None, f"stack {stack.name} has no deployment"
+    return dict(exported)
+
+
+def state_resources(stack: auto.Stack, type_suffix: str) -> list[dict[str, Any]]:
+    return [r for r in deployment(stack).get("resources") or [] if r["type"].endswith(type_suffix)]
+
+
 def state_policies(stack: auto.Stack) -> list[dict[str, Any]]:
-    deployment = stack.export_stack().deployment
-    return [r for r in deployment.get("resources") or [] if r["type"].endswith(SYNC_TYPE)]
+    return state_resources(stack, SYNC_TYPE)
 
 
 def pending_operations(stack: auto.Stack) -> list[dict[str, Any]]:
-    pending: list[dict[str, Any]] = stack.export_stack().deployment.get("pending_operations") or []
+    pending: list[dict[str, Any]] = deployment(stack).get("pending_operations") or []
     return pending
 
 
@@ -362,8 +374,7 @@ def _recorded(
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """State's resources of one type with their outputs and Graph's object, to compare field by
     field; how their ids differ from Graph's is added to `problems`."""
-    resources = stack.export_stack().deployment.get("resources") or []
-    recorded = [r for r in resources if r["type"].endswith(type_suffix)]
+    recorded = state_resources(stack, type_suffix)
     ids = [str(r.get("id")) for r in recorded]
     problems += [f"state holds {what} twice: {i}" for i in sorted(set(ids)) if ids.count(i) > 1]
     if set(ids) != set(live):
@@ -378,7 +389,7 @@ def _recorded(
 
 def same_graph_value(a: Any, b: Any) -> bool:
     """Equal as Graph means it: null is "not set", and target lists have no order."""
-    return _without_nulls(a) == _without_nulls(b)
+    return bool(_without_nulls(a) == _without_nulls(b))
 
 
 def _without_nulls(value: Any) -> Any:
@@ -473,7 +484,7 @@ class SecretScan:
     def scan_everything(self, team: Team, stacks: Iterable[auto.Stack]) -> list[str]:
         """Exported states, every object in the bucket, every engine output, every PULUMI_HOME."""
         for stack in stacks:
-            exported = json.dumps(stack.export_stack().deployment)
+            exported = json.dumps(deployment(stack))
             self.scan(f"export of {stack.name}", exported, plain=False)
             for path in sorted(Path(stack.workspace.work_dir).glob("Pulumi*.yaml")):
                 self.scan(f"workspace {path.name}", path.read_text(), plain=False)

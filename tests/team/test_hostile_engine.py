@@ -18,7 +18,7 @@ from pulumi import automation as auto
 
 from entra_crosstenant import CrossTenantAccessPolicyPartner, CrossTenantIdentitySyncPolicyPartner
 from tests.team import hostile
-from tests.team.support import Team, assert_no_secrets, same_graph_value
+from tests.team.support import Team, assert_no_secrets, deployment, same_graph_value
 
 # No shrinking: each example is an engine run, and a failure prints its example as it is.
 ENGINE = settings(
@@ -128,7 +128,7 @@ def test_accepted_hostile_values_deploy_and_read_back_exactly(
     stack = team.engine().stack("partner-sync", "accepted", program, env=team.env())
     team.run(stack, "up")
     for step in ("up", "refresh"):  # as deployed, and as refresh reads it back
-        resources = stack.export_stack().deployment["resources"]
+        resources = deployment(stack)["resources"]
         outputs = {(r["type"].rsplit(":", 1)[1], r.get("id")): r.get("outputs") for r in resources}
         for entry in declared:
             tenant = entry["tenantId"].lower()
@@ -137,6 +137,7 @@ def test_accepted_hostile_values_deploy_and_read_back_exactly(
             state = outputs[("CrossTenantIdentitySyncPolicyPartner", tenant)]
             assert state["display_name"] == entry["displayName"], step
             partner = team.control.get_object("partner", tenant)
+            assert partner is not None, step
             state = outputs[("CrossTenantAccessPolicyPartner", tenant)]
             for arg, graph in (
                 ("b2b_collaboration_inbound", "b2bCollaborationInbound"),

@@ -13,7 +13,7 @@ import pytest
 from pulumi import automation as auto
 
 from tests.team.scenarios import interrupted_ups
-from tests.team.support import Team, assert_no_secrets, converged, partners
+from tests.team.support import Team, assert_no_secrets, converged, partners, state_resources
 
 KILLS = 3
 POLICIES = 50
@@ -86,11 +86,7 @@ def test_leftovers_as_created_are_taken_over_and_others_refused(team: Team) -> N
     assert team.control.list_objects("partner") == partners_before
     assert team.control.list_objects("sync") == policies_before
     recorded = {
-        kind: sorted(
-            r["id"]
-            for r in stack.export_stack().deployment["resources"]
-            if r["type"].endswith(kind)
-        )
+        kind: sorted(r["id"] for r in state_resources(stack, kind))
         for kind in ("CrossTenantAccessPolicyPartner", "CrossTenantIdentitySyncPolicyPartner")
     }
     assert recorded == {
