@@ -178,8 +178,9 @@ class EngineRun:
             changes=changes,
             engine_cpu=sampler.peaks.cpu_seconds(measure.ENGINE),
             provider_cpu=sampler.peaks.cpu_seconds(measure.PROVIDER),
-            # This process runs the inline program (the Automation API's language host).
-            program_cpu=(after.user + after.system) - (own.user + own.system),
+            # This process runs the inline program (the Automation API's language host); the
+            # sampler's own CPU is taken out.
+            program_cpu=(after.user + after.system) - (own.user + own.system) - sampler.own_cpu,
         )
         servers = sampler.peaks.commands.get(measure.PROVIDER, set())
         if servers and not any(SERVERS[self.server] in command for command in servers):
@@ -205,13 +206,22 @@ def _operate(stack: auto.Stack, op: str, kwargs: dict[str, Any]) -> dict[str, in
 
 
 def one_line(row: Row) -> str:
+    """A progress line for the console and bench.log."""
     mib = 1024 * 1024
+    head = (
+        f"  {row.system:<12} n={row.n:<4} {row.op:<13} {row.seconds:7.2f}s "
+        f"graph={row.graph_total:<5} {row.graph} tokens={row.tokens} in-flight={row.max_in_flight} "
+    )
+    if row.client_rss is not None:
+        return head + (
+            f"x{row.parallel} rss(client)={row.client_rss / mib:.0f} MiB "
+            f"cpu(client)={row.client_cpu or 0:.1f}s"
+        )
     rss = "/".join(f"{(x or 0) / mib:.0f}" for x in (row.engine_rss, row.provider_rss))
     return (
-        f"  {row.system:<12} n={row.n:<4} {row.op:<13} {row.seconds:7.2f}s "
-        f"graph={row.graph_total:<5} {row.graph} tokens={row.tokens} "
-        f"in-flight={row.max_in_flight} rss(engine/provider)={rss} MiB "
-        f"cpu(engine/provider/program)={row.engine_cpu or 0:.1f}/{row.provider_cpu or 0:.1f}/"
-        f"{row.program_cpu or 0:.1f}s changes={row.changes}"
+        head
+        + f"rss(engine/provider)={rss} MiB "
+        + f"cpu(engine/provider/program)={row.engine_cpu or 0:.1f}/{row.provider_cpu or 0:.1f}/"
+        + f"{row.program_cpu or 0:.1f}s changes={row.changes}"
         + (f" NOTE {row.note}" if row.note else "")
     )
