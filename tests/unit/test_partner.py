@@ -180,3 +180,16 @@ def test_diff_change_for_drift_and_for_a_removed_setting(provider: PartnerProvid
 def test_diff_replaces_for_another_tenant(provider: PartnerProvider) -> None:
     other = news(partner_tenant_id="0a0b0c0d-1111-2222-3333-444455556666")
     assert provider.diff(TENANT, outs(), other).replaces == ["partner_tenant_id"]
+
+
+@pytest.mark.parametrize("value", ["tenant-a", ["tenantId"], 42])
+def test_check_refuses_a_connection_that_is_not_one(provider: PartnerProvider, value: Any) -> None:
+    found = failures(provider, connection=value)
+    assert set(found) == {"connection"}
+    assert "entra_crosstenant.Connection" in found["connection"]
+
+
+def test_check_reports_unknown_connection_settings(provider: PartnerProvider) -> None:
+    found = failures(provider, connection={"tenantId": TENANT, "clientSecrett": "x"})
+    assert set(found) == {"connection"}
+    assert "clientSecrett" in found["connection"]

@@ -128,6 +128,17 @@ def display_name(field: str, value: Any) -> Result:
     return value, None
 
 
+def mapping(field: str, value: Any) -> Result:
+    """A dict of settings (such as a Connection's input); its keys are checked by their owner."""
+    if is_unknown(value) or value is None or isinstance(value, dict):
+        return value, None
+    return value, CheckFailure(
+        field,
+        f"{field} must be an entra_crosstenant.Connection (or a dict of its settings), "
+        f"not {_type_name(value)} {_shown(value)}.",
+    )
+
+
 def run(
     news: dict[str, Any], rules: dict[str, Callable[[str, Any], Result]]
 ) -> tuple[dict[str, Any], list[CheckFailure]]:

@@ -129,7 +129,7 @@ _RULES: dict[str, Any] = {
     ),
     "adopt_existing": lambda f, x: v.boolean(f, x, default=False),
     "on_delete": lambda f, x: v.choice(f, x, ON_DELETE_MODES, default="delete"),
-    CONNECTION_KEY: lambda f, x: (x, None),
+    CONNECTION_KEY: v.mapping,
 }
 
 

@@ -49,6 +49,7 @@ from entra_crosstenant.resources._provider import (
     LAST_WRITE_KEY,
     GraphResourceProvider,
     ProviderError,
+    consistency_window,
     request_ids,
 )
 from entra_crosstenant.resources.policy_types import (
@@ -152,7 +153,7 @@ _RULES: dict[str, Any] = {
     **{arg: _setting_rule(graph) for arg, graph in SETTINGS.items()},
     "adopt_existing": lambda f, x: v.boolean(f, x, default=False),
     "on_soft_deleted": lambda f, x: v.choice(f, x, ON_SOFT_DELETED, default="fail"),
-    CONNECTION_KEY: lambda f, x: (x, None),
+    CONNECTION_KEY: v.mapping,
 }
 
 
@@ -201,8 +202,13 @@ class PartnerProvider(GraphResourceProvider):
     ) -> dict[str, Any] | None:
         """A 409 on POST: an active partner, a soft-deleted one, or our own retried POST."""
         tenant = props["partner_tenant_id"]
+        # After a retried POST the object may be ours and not yet replicated: a 404 then is lag,
+        # not a sign of soft delete, so read within the consistency window.
+        until = time.time() + consistency_window() if error.attempts > 1 else 0.0
         try:
-            existing = client.request("GET", partner_path(tenant))
+            existing = self.retry_not_found(
+                lambda: client.request("GET", partner_path(tenant)), until=until
+            )
         except GraphError as missing:
             if missing.status != 404:
                 raise
