@@ -33,3 +33,9 @@ def test_a_configured_provider_pickles_without_its_config() -> None:
     blob = base64.b64decode(serialize_provider(provider))
     assert b"decrypted-s3cret" not in blob and b"clientSecret" not in blob
     assert dill.loads(blob).__dict__ == {}  # noqa: S301 - our own blob
+
+
+def test_thousands_of_resources_pickle_without_growing_recursion() -> None:
+    """serialize_provider leaks a wrapper per call; our pickles must never write a dict."""
+    blobs = {serialize_provider(PartnerProvider()) for _ in range(2500)}
+    assert len(blobs) == 1

@@ -120,13 +120,16 @@ class GraphResourceProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         self._config = _stack_config(req)
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __getstate__(self) -> None:
         """Pickle nothing but the class: a configured provider's stack config (which holds
-        decrypted secrets) must never travel into state, whoever pickles it."""
-        return {}
+        decrypted secrets) must never travel into state, whoever pickles it.
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        None, not {}: with no state, pickle writes no dict at all. pulumi's serialize_provider
+        (3.272) re-wraps pickle's dict writer on every call without restoring it, so a provider
+        whose pickle holds a dict recurses one level deeper per resource and fails with
+        RecursionError after about a thousand resources in one program.
+        """
+        return None
 
     # -- settings and clients -------------------------------------------------------------
     def settings(self, props: Mapping[str, Any]) -> ConnectionSettings:
