@@ -27,7 +27,6 @@ import pulumi
 from pulumi.dynamic import (
     CreateResult,
     ReadResult,
-    Resource,
     UpdateResult,
 )
 
@@ -43,6 +42,7 @@ from entra_crosstenant.resources._provider import (
     consistency_window,
     request_ids,
 )
+from entra_crosstenant.resources._resource import GraphResource
 from entra_crosstenant.resources.partner import CrossTenantAccessPolicyPartner
 
 OnDelete = Literal["delete", "disable", "retain"]
@@ -320,7 +320,7 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
 
 
 class CrossTenantIdentitySyncPolicyPartner(
-    Resource, module="entra", name="CrossTenantIdentitySyncPolicyPartner"
+    GraphResource, module="entra", name="CrossTenantIdentitySyncPolicyPartner"
 ):
     """The identity-sync policy of one partner (source) tenant, in the tenant you deploy to.
 
@@ -381,7 +381,12 @@ class CrossTenantIdentitySyncPolicyPartner(
             "adopt_existing": adopt_existing,
             "on_delete": on_delete,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
-            "graph_version": None,
-            HOME_TENANT_KEY: None,
         }
-        super().__init__(IdentitySyncPolicyProvider(), resource_name, props, opts)
+        super().__init__(
+            IdentitySyncPolicyProvider(),
+            resource_name,
+            props,
+            defaults={"user_sync_allowed": True, **_STATE_ARGS},
+            outputs=("graph_version", HOME_TENANT_KEY),
+            opts=opts,
+        )

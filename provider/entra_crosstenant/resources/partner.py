@@ -34,7 +34,6 @@ from pulumi.dynamic import (
     CheckFailure,
     CreateResult,
     ReadResult,
-    Resource,
     UpdateResult,
 )
 from pulumi.runtime.rpc import UNKNOWN
@@ -52,6 +51,7 @@ from entra_crosstenant.resources._provider import (
     consistency_window,
     request_ids,
 )
+from entra_crosstenant.resources._resource import GraphResource
 from entra_crosstenant.resources.policy_types import (
     CrossTenantAccessPolicyB2BSetting,
     CrossTenantAccessPolicyInboundTrust,
@@ -354,7 +354,7 @@ class PartnerProvider(GraphResourceProvider):
 
 
 class CrossTenantAccessPolicyPartner(
-    Resource, module="entra", name="CrossTenantAccessPolicyPartner"
+    GraphResource, module="entra", name="CrossTenantAccessPolicyPartner"
 ):
     """The partner configuration for one other tenant, in the tenant you deploy to.
 
@@ -428,10 +428,15 @@ class CrossTenantAccessPolicyPartner(
             "adopt_existing": adopt_existing,
             "on_soft_deleted": on_soft_deleted,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
-            "is_in_multi_tenant_organization": None,
-            HOME_TENANT_KEY: None,
         }
-        super().__init__(PartnerProvider(), resource_name, props, opts)
+        super().__init__(
+            PartnerProvider(),
+            resource_name,
+            props,
+            defaults=_STATE_ARGS,
+            outputs=("is_in_multi_tenant_organization", HOME_TENANT_KEY),
+            opts=opts,
+        )
         # Not an output (the input `connection` is): the Python object, for resources declared
         # with partner= to live in the same tenant.
         self._entra_connection = connection

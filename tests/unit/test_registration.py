@@ -1,0 +1,85 @@
+"""Resources register only the arguments given; unset ones read as their defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime.settings import reset_options
+
+import entra_crosstenant as e
+
+registered: dict[str, dict[str, Any]] = {}
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        registered[args.name] = dict(args.inputs)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return {}
+
+
+@pytest.fixture(autouse=True)
+def _mocked_runtime() -> Iterator[None]:
+    """Pulumi's runtime is process-global: mock it for these tests only."""
+    pulumi.runtime.set_mocks(_Mocks(), preview=False)
+    yield
+    reset_options()
+
+
+TENANT = "5b8e2c1a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
+
+
+@pulumi.runtime.test
+def test_only_given_arguments_are_registered() -> Any:
+    partner = e.CrossTenantAccessPolicyPartner(
+        "p",
+        partner_tenant_id=TENANT,
+        automatic_user_consent=e.InboundOutboundPolicyConfiguration(inbound_allowed=True),
+    )
+    policy = e.CrossTenantIdentitySyncPolicyPartner(
+        "s", partner=partner, display_name="P", on_delete="retain", user_sync_allowed=True
+    )
+
+    def check(values: list[Any]) -> None:
+        inbound_trust, adopt, user_sync, on_delete = values
+        assert set(registered["p"]) - {"__provider"} == {
+            "partner_tenant_id",
+            "automatic_user_consent",
+        }
+        # user_sync_allowed=True is the default: not registered; on_delete differs: registered.
+        assert set(registered["s"]) - {"__provider"} == {
+            "partner_tenant_id",
+            "display_name",
+            "on_delete",
+        }
+        assert inbound_trust is None and adopt is False and user_sync is True
+        assert on_delete == "retain"
+
+    return pulumi.Output.all(
+        partner.inbound_trust, partner.adopt_existing, policy.user_sync_allowed, policy.on_delete
+    ).apply(check)
+
+
+@pytest.mark.parametrize("value", [1, False])
+def test_a_value_that_is_not_exactly_the_default_is_registered(value: Any) -> None:
+    """1 is not True (check() then refuses it, naming the field); False is a real choice."""
+    name = f"t-{value!r}"
+
+    @pulumi.runtime.test
+    def run() -> Any:
+        policy = e.CrossTenantIdentitySyncPolicyPartner(
+            name, partner_tenant_id=TENANT, user_sync_allowed=value
+        )
+
+        def check(_: Any) -> None:
+            got = registered[name].get("user_sync_allowed")
+            assert got == value and isinstance(got, bool) == isinstance(value, bool)
+
+        return policy.partner_tenant_id.apply(check)
+
+    run()
