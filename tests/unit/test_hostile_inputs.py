@@ -85,13 +85,13 @@ def test_sync_policy_check_names_each_bad_field_and_keeps_good_ones_exactly(
     for field, default in (
         ("user_sync_allowed", True),
         ("group_sync_allowed", None),
-        ("adopt_existing", False),
+        ("adopt_existing", None),  # state-only: its default is implied, not stored
     ):
         value = news.get(field)
         _expect(field, value, value is None or isinstance(value, bool), checked, failures, default)
     on_delete = news.get("on_delete")
     _expect(
-        "on_delete", on_delete, on_delete in (None, *hostile.ON_DELETE), checked, failures, "delete"
+        "on_delete", on_delete, on_delete in (None, *hostile.ON_DELETE), checked, failures, None
     )
     app = news.get("external_cloud_authorized_application_id")
     if app is None:
@@ -149,12 +149,12 @@ def test_partner_check_names_each_wrong_shape_and_keeps_good_settings_exactly(
         else:
             assert arg in failures, (arg, value)
             assert broken_at in failures[arg], (broken_at, failures[arg])
-    for flag, default in (("is_service_provider", None), ("adopt_existing", False)):
+    for flag, default in (("is_service_provider", None), ("adopt_existing", None)):
         value = news.get(flag)
         _expect(flag, value, value is None or isinstance(value, bool), checked, failures, default)
     mode = news.get("on_soft_deleted")
     ok = mode in (None, *hostile.ON_SOFT_DELETED)
-    _expect("on_soft_deleted", mode, ok, checked, failures, "fail")
+    _expect("on_soft_deleted", mode, ok, checked, failures, None)  # implied default
     assert set(failures) <= set(news) | {"partner_tenant_id"}
     if "partner_tenant_id" not in failures:
         assert _URL_SAFE.fullmatch(partner_path(checked["partner_tenant_id"]).rsplit("/", 1)[1])

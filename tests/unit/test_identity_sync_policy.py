@@ -44,14 +44,23 @@ def check(
 def test_check_normalises_and_fills_defaults(provider: IdentitySyncPolicyProvider) -> None:
     inputs, failures = check(provider, partner_tenant_id=TENANT.upper(), display_name="Fabrikam")
     assert failures == {}
+    # user_sync_allowed is sent to Graph, so its default is filled; state-only arguments
+    # (adopt_existing, on_delete) keep their defaults implied and out of state.
     assert inputs == {
         "__provider": "blob",
         "partner_tenant_id": TENANT,
         "display_name": "Fabrikam",
         "user_sync_allowed": True,
-        "adopt_existing": False,
-        "on_delete": "delete",
     }
+
+
+def test_state_only_arguments_are_stored_when_not_default(
+    provider: IdentitySyncPolicyProvider,
+) -> None:
+    inputs, _ = check(provider, partner_tenant_id=TENANT, on_delete="retain", adopt_existing=True)
+    assert inputs["on_delete"] == "retain" and inputs["adopt_existing"] is True
+    assert provider.state_outputs(inputs) == {"on_delete": "retain", "adopt_existing": True}
+    assert provider.state_outputs({"on_delete": "delete", "adopt_existing": False}) == {}
 
 
 @pytest.mark.parametrize(

@@ -58,8 +58,9 @@ class GraphResourceProvider(ResourceProvider):
     """Base of the resource providers: settings from config + environment, and a Graph client.
 
     A subclass names its arguments' validation `RULES`, the arguments that live only in Pulumi's
-    state (`STATE_ARGS`, with defaults) and which Graph properties changed (`changed_properties`);
-    check and diff are the same for every resource keyed by the partner tenant id.
+    state (`STATE_ARGS`, with defaults; stored only when they differ from them) and which Graph
+    properties changed (`changed_properties`); check and diff are the same for every resource
+    keyed by the partner tenant id.
     """
 
     # The pickled provider is a class reference with no instance state (no client, no secret;
@@ -101,6 +102,11 @@ class GraphResourceProvider(ResourceProvider):
     def changed_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         """The Graph-backed arguments whose declared value differs from the recorded one."""
         raise NotImplementedError
+
+    @classmethod
+    def state_outputs(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The state-only arguments that differ from their defaults (defaults are implied)."""
+        return {a: values[a] for a, d in cls.STATE_ARGS.items() if values.get(a, d) != d}
 
     def _moved_tenant(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         """A connection naming another tenant moves the object there: a replacement.
@@ -159,8 +165,9 @@ class GraphResourceProvider(ResourceProvider):
 
     # -- eventual consistency -------------------------------------------------------------
     @staticmethod
-    def written_now() -> float:
-        return time.time()
+    def written_now() -> int:
+        """Whole seconds are enough for a window of tens of seconds, and keep state small."""
+        return int(time.time())
 
     @staticmethod
     def settle_deadline(props: Mapping[str, Any]) -> float:

@@ -2,10 +2,13 @@
 
 The Pulumi SDK spends time per registered property on every resource (futures, outputs, gRPC
 fields), and a program of 500 partner tenants declares 1,000 resources whose arguments are mostly
-left unset. An argument left at its default is therefore not registered: `check()` fills the
-default in the provider, so the engine stores exactly the same inputs and outputs, and the
-attribute is a known output of that default, which is also what the provider would report (an
-unset setting is never managed, so its output stays at its default).
+left unset. An argument left at its default is therefore not registered: `check()` fills or
+implies the default in the provider, so the engine stores the same state, and the attribute is a
+known output of that default, which is also what the provider would report (an unset setting is
+never managed, so its output stays at its default).
+
+Functions, not a base class: the SDK records the call stack above the third `__init__` frame in
+every resource's state, and an extra constructor level would add a frame to each of them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource, ResourceProvider
 
 
 def _is_default(value: Any, default: Any) -> bool:
@@ -24,20 +26,18 @@ def _is_default(value: Any, default: Any) -> bool:
     return default is not None and type(value) is type(default) and value == default
 
 
-class GraphResource(Resource):
-    """Base of the resource classes (no type token of its own; subclasses name theirs)."""
+def given_props(
+    args: Mapping[str, Any], defaults: Mapping[str, Any], outputs: Iterable[str]
+) -> dict[str, Any]:
+    """The properties to register: arguments not at their default, and the provider's outputs."""
+    given = {k: v for k, v in args.items() if not _is_default(v, defaults.get(k))}
+    return {**given, **dict.fromkeys(outputs)}
 
-    def __init__(
-        self,
-        provider: ResourceProvider,
-        resource_name: str,
-        args: Mapping[str, Any],
-        *,
-        defaults: Mapping[str, Any],
-        outputs: Iterable[str],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        given = {k: v for k, v in args.items() if not _is_default(v, defaults.get(k))}
-        super().__init__(provider, resource_name, {**given, **dict.fromkeys(outputs)}, opts)
-        for name in args.keys() - given.keys():
-            setattr(self, name, pulumi.Output.from_input(defaults.get(name)))
+
+def set_unregistered(
+    resource: pulumi.CustomResource, args: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> None:
+    """Give each argument that was not registered a known output of its default."""
+    for name, value in args.items():
+        if _is_default(value, defaults.get(name)):
+            setattr(resource, name, pulumi.Output.from_input(defaults.get(name)))

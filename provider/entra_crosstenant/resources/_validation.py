@@ -88,7 +88,7 @@ def boolean(
     )
 
 
-def choice(field: str, value: Any, allowed: Collection[str], *, default: str) -> Result:
+def choice(field: str, value: Any, allowed: Collection[str], *, default: str | None) -> Result:
     if is_unknown(value):
         return value, None
     if value is None:

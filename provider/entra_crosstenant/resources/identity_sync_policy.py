@@ -27,6 +27,7 @@ import pulumi
 from pulumi.dynamic import (
     CreateResult,
     ReadResult,
+    Resource,
     UpdateResult,
 )
 
@@ -42,7 +43,7 @@ from entra_crosstenant.resources._provider import (
     consistency_window,
     request_ids,
 )
-from entra_crosstenant.resources._resource import GraphResource
+from entra_crosstenant.resources._resource import given_props, set_unregistered
 from entra_crosstenant.resources.partner import CrossTenantAccessPolicyPartner
 
 OnDelete = Literal["delete", "disable", "retain"]
@@ -127,8 +128,9 @@ _RULES: dict[str, Any] = {
     "external_cloud_authorized_application_id": lambda f, x: v.guid(
         f, x, what="the ID of the application authorized for cross-cloud sync", required=False
     ),
-    "adopt_existing": lambda f, x: v.boolean(f, x, default=False),
-    "on_delete": lambda f, x: v.choice(f, x, ON_DELETE_MODES, default="delete"),
+    # State-only arguments: validated, but a default is implied rather than stored.
+    "adopt_existing": v.boolean,
+    "on_delete": lambda f, x: v.choice(f, x, ON_DELETE_MODES, default=None),
     CONNECTION_KEY: v.mapping,
 }
 
@@ -302,16 +304,16 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
                 raise
 
     # -- outputs --------------------------------------------------------------------------
-    @staticmethod
+    @classmethod
     def _outputs(
-        values: Mapping[str, Any], version: GraphVersion, last_write: Any
+        cls, values: Mapping[str, Any], version: GraphVersion, last_write: Any
     ) -> dict[str, Any]:
         outs: dict[str, Any] = {
             "partner_tenant_id": values["partner_tenant_id"],
             "graph_version": version,
         }
         outs.update({p.arg: values.get(p.arg) for p in PROPERTIES})
-        outs.update({arg: values.get(arg, default) for arg, default in _STATE_ARGS.items()})
+        outs.update(cls.state_outputs(values))
         if values.get(CONNECTION_KEY) is not None:
             outs[CONNECTION_KEY] = values[CONNECTION_KEY]
         if last_write is not None:
@@ -320,7 +322,7 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
 
 
 class CrossTenantIdentitySyncPolicyPartner(
-    GraphResource, module="entra", name="CrossTenantIdentitySyncPolicyPartner"
+    Resource, module="entra", name="CrossTenantIdentitySyncPolicyPartner"
 ):
     """The identity-sync policy of one partner (source) tenant, in the tenant you deploy to.
 
@@ -382,11 +384,11 @@ class CrossTenantIdentitySyncPolicyPartner(
             "on_delete": on_delete,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
         }
+        defaults = {"user_sync_allowed": True, **_STATE_ARGS}
         super().__init__(
             IdentitySyncPolicyProvider(),
             resource_name,
-            props,
-            defaults={"user_sync_allowed": True, **_STATE_ARGS},
-            outputs=("graph_version", HOME_TENANT_KEY),
-            opts=opts,
+            given_props(props, defaults, ("graph_version", HOME_TENANT_KEY)),
+            opts,
         )
+        set_unregistered(self, props, defaults)

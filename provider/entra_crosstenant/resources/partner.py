@@ -34,6 +34,7 @@ from pulumi.dynamic import (
     CheckFailure,
     CreateResult,
     ReadResult,
+    Resource,
     UpdateResult,
 )
 from pulumi.runtime.rpc import UNKNOWN
@@ -51,7 +52,7 @@ from entra_crosstenant.resources._provider import (
     consistency_window,
     request_ids,
 )
-from entra_crosstenant.resources._resource import GraphResource
+from entra_crosstenant.resources._resource import given_props, set_unregistered
 from entra_crosstenant.resources.policy_types import (
     CrossTenantAccessPolicyB2BSetting,
     CrossTenantAccessPolicyInboundTrust,
@@ -151,8 +152,9 @@ def _setting_rule(graph_name: str) -> Any:
 _RULES: dict[str, Any] = {
     "partner_tenant_id": lambda f, x: v.guid(f, x, what="the partner tenant's ID"),
     **{arg: _setting_rule(graph) for arg, graph in SETTINGS.items()},
-    "adopt_existing": lambda f, x: v.boolean(f, x, default=False),
-    "on_soft_deleted": lambda f, x: v.choice(f, x, ON_SOFT_DELETED, default="fail"),
+    # State-only arguments: validated, but a default is implied rather than stored.
+    "adopt_existing": v.boolean,
+    "on_soft_deleted": lambda f, x: v.choice(f, x, ON_SOFT_DELETED, default=None),
     CONNECTION_KEY: v.mapping,
 }
 
@@ -189,7 +191,7 @@ class PartnerProvider(GraphResourceProvider):
             if error.status != 409:
                 raise
             live = self._resolve_conflict(client, props, declared, error)
-        outs = self._outputs(props, live or {}, time.time())
+        outs = self._outputs(props, live or {}, self.written_now())
         outs[HOME_TENANT_KEY] = self.home_tenant(props)
         return CreateResult(id_=tenant, outs=outs)
 
@@ -304,7 +306,7 @@ class PartnerProvider(GraphResourceProvider):
                     f"to create it again. ({request_ids(error)})"
                 ) from None
             recorded.update(body)
-            last_write = time.time()
+            last_write = self.written_now()
         live = {
             **recorded,
             "isInMultiTenantOrganization": olds.get("is_in_multi_tenant_organization"),
@@ -336,16 +338,16 @@ class PartnerProvider(GraphResourceProvider):
             raise
 
     # -- outputs --------------------------------------------------------------------------
-    @staticmethod
+    @classmethod
     def _outputs(
-        values: Mapping[str, Any], live: Mapping[str, Any], last_write: Any
+        cls, values: Mapping[str, Any], live: Mapping[str, Any], last_write: Any
     ) -> dict[str, Any]:
         """Declared settings as Graph has them now; undeclared ones stay None (inherited)."""
         outs: dict[str, Any] = {"partner_tenant_id": values["partner_tenant_id"]}
         for arg, graph_name in SETTINGS.items():
             outs[arg] = live.get(graph_name) if values.get(arg) is not None else None
         outs["is_in_multi_tenant_organization"] = live.get("isInMultiTenantOrganization")
-        outs.update({a: values.get(a, d) for a, d in _STATE_ARGS.items()})
+        outs.update(cls.state_outputs(values))
         if values.get(CONNECTION_KEY) is not None:
             outs[CONNECTION_KEY] = values[CONNECTION_KEY]
         if last_write is not None:
@@ -354,7 +356,7 @@ class PartnerProvider(GraphResourceProvider):
 
 
 class CrossTenantAccessPolicyPartner(
-    GraphResource, module="entra", name="CrossTenantAccessPolicyPartner"
+    Resource, module="entra", name="CrossTenantAccessPolicyPartner"
 ):
     """The partner configuration for one other tenant, in the tenant you deploy to.
 
@@ -429,14 +431,14 @@ class CrossTenantAccessPolicyPartner(
             "on_soft_deleted": on_soft_deleted,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
         }
+        defaults = _STATE_ARGS
         super().__init__(
             PartnerProvider(),
             resource_name,
-            props,
-            defaults=_STATE_ARGS,
-            outputs=("is_in_multi_tenant_organization", HOME_TENANT_KEY),
-            opts=opts,
+            given_props(props, defaults, ("is_in_multi_tenant_organization", HOME_TENANT_KEY)),
+            opts,
         )
+        set_unregistered(self, props, defaults)
         # Not an output (the input `connection` is): the Python object, for resources declared
         # with partner= to live in the same tenant.
         self._entra_connection = connection
