@@ -205,6 +205,7 @@ def markdown(rows: list[Row], ctx: Any, workload: str, command: str) -> str:
         peak = {
             s: max((r.client_rss or 0) for r in clients if r.system == s)
             for s in ("HTTP floor", "SDK peer")
+            if any(r.system == s for r in clients)  # the SDK peer can be left out
         }
         w(
             "\nPeak RSS of the client processes (any N): "
