@@ -118,6 +118,28 @@ def test_dropped_connection_then_a_new_connection(emu: Emulator, graph: Graph):
     assert retried["connection"] != dropped["connection"]
 
 
+def test_after_apply_the_write_lands_but_its_answer_is_lost(emu: Emulator, graph: Graph):
+    tenant = "0a0a0a0a-0000-0000-0000-0000000000aa"
+    emu.control.add_fault(method="POST", path=f"/v1.0/{PARTNERS}", drop=True, after_apply=True)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        graph.post(PARTNERS, json={"tenantId": tenant})
+    assert emu.control.get_object("partner", tenant) is not None  # it did land
+    again = graph.post(PARTNERS, json={"tenantId": tenant})
+    assert again.status_code == 409  # what a client that retries blindly meets
+
+    other = "0a0a0a0a-0000-0000-0000-0000000000ab"
+    emu.control.add_fault(method="POST", path=f"/v1.0/{PARTNERS}", status=500, after_apply=True)
+    assert graph.post(PARTNERS, json={"tenantId": other}).status_code == 500
+    assert emu.control.get_object("partner", other) is not None
+
+
+def test_without_after_apply_a_failed_write_never_lands(emu: Emulator, graph: Graph):
+    tenant = "0a0a0a0a-0000-0000-0000-0000000000ac"
+    emu.control.add_fault(method="POST", path=f"/v1.0/{PARTNERS}", status=500)
+    assert graph.post(PARTNERS, json={"tenantId": tenant}).status_code == 500
+    assert emu.control.get_object("partner", tenant) is None
+
+
 def test_keep_alive_reuses_one_connection(emu: Emulator, graph: Graph):
     for _ in range(3):
         graph.get(PARTNERS)
@@ -126,7 +148,13 @@ def test_keep_alive_reuses_one_connection(emu: Emulator, graph: Graph):
 
 
 def test_invalid_rules_are_refused(emu: Emulator):
-    for bad in ({"status": 42}, {"count": 0}, {"retry_after": "soon"}, {"colour": "red"}):
+    for bad in (
+        {"status": 42},
+        {"count": 0},
+        {"retry_after": "soon"},
+        {"colour": "red"},
+        {"after_apply": "yes"},
+    ):
         with pytest.raises(EmulatorError, match="400"):
             emu.control._call("POST", "faults", json=bad)
 

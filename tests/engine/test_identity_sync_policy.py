@@ -152,6 +152,27 @@ def test_existing_policy_is_refused_unless_adopted(deployment: Deployment) -> No
     assert deployment.policy(PARTNER) is None
 
 
+def test_a_put_whose_answer_was_lost_is_recognised_as_ours(deployment: Deployment) -> None:
+    """The PUT lands, its answer is lost, the retried PUT meets 409: that is our own policy."""
+    control = deployment.emulator.control
+    control.seed_partner(PARTNER)
+    control.add_fault(method="PUT", path=PATH, drop=True, after_apply=True)
+    stack = deployment.stack("lost-answer", policy_program({"display_name": "Fabrikam"}))
+
+    mark = deployment.mark()
+    assert stack.up().summary.resource_changes == {"create": 2}
+    assert deployment.calls(mark) == [("PUT", PATH, None), ("PUT", PATH, 409), ("GET", PATH, 200)]
+    assert deployment.policy(PARTNER) == {
+        "tenantId": PARTNER,
+        "displayName": "Fabrikam",
+        "userSyncInbound": {"isSyncAllowed": True},
+    }
+    assert len(deployment.resources(stack, TYPE)) == 1
+    assert stack.preview().change_summary.get("same") == 2
+    stack.destroy()
+    assert deployment.policy(PARTNER) is None
+
+
 def test_missing_partner_configuration_is_named(deployment: Deployment) -> None:
     stack = deployment.stack("no-partner", policy_program({}), ENTRA_CONSISTENCY_WINDOW_SECONDS="1")
     with pytest.raises(auto.CommandError) as raised:

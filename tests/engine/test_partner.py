@@ -203,6 +203,27 @@ def test_existing_partner_is_refused_unless_adopted(deployment: Deployment) -> N
     stack.destroy()
 
 
+def test_a_post_whose_answer_was_lost_is_recognised_as_ours(deployment: Deployment) -> None:
+    """The POST lands, its answer is lost, the retried POST meets 409: no adopt_existing needed."""
+    deployment.emulator.control.add_fault(method="POST", path=PARTNERS, drop=True, after_apply=True)
+    stack = deployment.stack("lost-answer", partner_and_policy({}))
+
+    mark = deployment.mark()
+    assert stack.up().summary.resource_changes == {"create": 3}
+    assert deployment.calls(mark) == [
+        ("POST", PARTNERS, None),
+        ("POST", PARTNERS, 409),
+        ("GET", PARTNER_PATH, 200),
+        ("PUT", POLICY_PATH, 204),
+    ]
+    stored = stored_partner(deployment)
+    assert stored is not None
+    assert stored["automaticUserConsentSettings"]["inboundAllowed"] is True
+    assert stack.preview().change_summary.get("same") == 3
+    stack.destroy()
+    assert stored_partner(deployment) is None
+
+
 @pytest.mark.parametrize("mode", ["fail", "restore", "purge"])
 def test_soft_deleted_partner(deployment: Deployment, mode: str) -> None:
     deployment.emulator.control.seed_deleted("partner", PARTNER, {"isServiceProvider": True})

@@ -269,8 +269,13 @@ class EmulatorControl:
         latency_ms: int = 0,
         drop: bool = False,
         tenant: str | None = None,
+        after_apply: bool = False,
     ) -> JSON:
-        """A rule matching method and path glob (and tenant); `count=None` is unlimited."""
+        """A rule matching method and path glob (and tenant); `count=None` is unlimited.
+
+        `after_apply=True` serves the request first, so a write takes effect before its answer
+        is dropped or replaced by `status`.
+        """
         result: JSON = self._call(
             "POST",
             "faults",
@@ -285,6 +290,7 @@ class EmulatorControl:
                 "latency_ms": latency_ms,
                 "drop": drop,
                 "tenant": tenant,
+                "after_apply": after_apply,
             },
         )
         return result

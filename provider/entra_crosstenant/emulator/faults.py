@@ -27,6 +27,7 @@ _FIELDS = {
     "count",
     "latency_ms",
     "drop",
+    "after_apply",
 }
 
 
@@ -49,6 +50,9 @@ class FaultRule:
     count: int | None = 1
     latency_ms: int = 0
     drop: bool = False
+    # Serve the request first (its write takes effect), then drop or replace the answer: the
+    # "applied, but the client never heard" case that makes a retried write see a 409.
+    after_apply: bool = False
     hits: int = 0
 
     def matches(self, method: str, path: str, tenant: str | None) -> bool:
@@ -85,8 +89,10 @@ def parse_rule(spec: Mapping[str, Any]) -> FaultRule:
             raise InvalidRule("retry_after must be a number of seconds") from exc
         retry_after = str(retry_after)
     drop = spec.get("drop", False)
-    if not isinstance(drop, bool):
-        raise InvalidRule("drop must be true or false")
+    after_apply = spec.get("after_apply", False)
+    for name, flag in (("drop", drop), ("after_apply", after_apply)):
+        if not isinstance(flag, bool):
+            raise InvalidRule(f"{name} must be true or false")
     for name in ("method", "path", "tenant", "error_code", "message"):
         if spec.get(name) is not None and not isinstance(spec[name], str):
             raise InvalidRule(f"{name} must be a string")
@@ -103,6 +109,7 @@ def parse_rule(spec: Mapping[str, Any]) -> FaultRule:
         count=count,
         latency_ms=int(latency),
         drop=drop,
+        after_apply=after_apply,
     )
 
 

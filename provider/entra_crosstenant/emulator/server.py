@@ -103,6 +103,8 @@ class EmulatorApp:
         if decision.latency_ms:
             time.sleep(decision.latency_ms / 1000)  # outside every lock
         rule = decision.rule if decision.fails else None
+        if rule is not None and rule.after_apply:
+            (self.graph if graph else self.identity).handle(request, call)  # applied, unheard
         if rule is not None and rule.drop:
             environ[DROP] = True
             self._log(request, call, None, started, graph, tenant, rule)
