@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from pulumi.runtime.settings import reset_options
 
 import entra_crosstenant as e
+from entra_crosstenant.testing import Echo
 
 registered: dict[str, dict[str, Any]] = {}
 
@@ -83,3 +85,15 @@ def test_a_value_that_is_not_exactly_the_default_is_registered(value: Any) -> No
         return policy.partner_tenant_id.apply(check)
 
     run()
+
+
+@pytest.mark.parametrize(
+    "cls", [e.CrossTenantAccessPolicyPartner, e.CrossTenantIdentitySyncPolicyPartner, Echo]
+)
+def test_output_annotations_are_evaluated_types_not_strings(cls: type) -> None:
+    """The SDK evaluates a resource class's annotations at every registration, uncached: a
+    string annotation (`from __future__ import annotations`) costs a compile() each time."""
+    annotations = inspect.get_annotations(cls)
+    assert annotations, f"{cls.__name__} declares no outputs"
+    strings = [name for name, value in annotations.items() if isinstance(value, str)]
+    assert strings == [], f"{cls.__name__}: string annotations {strings}"

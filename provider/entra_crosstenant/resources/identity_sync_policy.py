@@ -16,7 +16,9 @@ An argument left as `None` is not managed: never sent, never diffed. The provide
 a beta-only argument is set.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: the Pulumi SDK re-evaluates a resource
+# class's annotations for every resource it registers (typing.get_type_hints, uncached), and
+# string annotations cost a compile() each. Real ones made registration ~23% cheaper.
 
 import time
 from collections.abc import Iterable, Mapping

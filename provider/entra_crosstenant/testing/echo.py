@@ -1,6 +1,7 @@
 """A dynamic resource that stores its inputs and calls nothing: the engine's cost without Graph."""
 
-from __future__ import annotations
+# Annotations evaluated eagerly, as in the package's resource modules: the floor pays no more
+# per-resource SDK work than they do.
 
 import uuid
 from typing import Any
