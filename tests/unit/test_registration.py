@@ -97,3 +97,21 @@ def test_output_annotations_are_evaluated_types_not_strings(cls: type) -> None:
     assert annotations, f"{cls.__name__} declares no outputs"
     strings = [name for name, value in annotations.items() if isinstance(value, str)]
     assert strings == [], f"{cls.__name__}: string annotations {strings}"
+
+
+@pulumi.runtime.test
+def test_unregistered_defaults_are_made_once_per_resource() -> Any:
+    first = e.CrossTenantIdentitySyncPolicyPartner("d1", partner_tenant_id=TENANT)
+    second = e.CrossTenantIdentitySyncPolicyPartner(
+        "d2", partner_tenant_id=TENANT, on_delete="retain"
+    )
+    assert "on_delete" not in vars(first)  # nothing built until read
+    assert first.on_delete is first.on_delete  # then one Output, kept on the instance
+    assert second.on_delete is not first.on_delete
+
+    def check(values: list[Any]) -> None:
+        assert values == ["delete", "retain", True, None]
+
+    return pulumi.Output.all(
+        first.on_delete, second.on_delete, first.user_sync_allowed, first.display_name
+    ).apply(check)

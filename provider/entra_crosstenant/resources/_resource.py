@@ -34,10 +34,33 @@ def given_props(
     return {**given, **dict.fromkeys(outputs)}
 
 
-def set_unregistered(
-    resource: pulumi.CustomResource, args: Mapping[str, Any], defaults: Mapping[str, Any]
-) -> None:
-    """Give each argument that was not registered a known output of its default."""
-    for name, value in args.items():
-        if _is_default(value, defaults.get(name)):
-            setattr(resource, name, pulumi.Output.from_input(defaults.get(name)))
+class _DefaultOutput:
+    """Class attribute standing in for an argument that was not registered.
+
+    A registered argument is an instance attribute (the SDK writes the resource's `__dict__`),
+    which wins over this non-data descriptor; an unregistered one reads as a known output of its
+    default, made on first access. Made lazily because a program of 500 partner tenants would
+    otherwise build some 8,000 outputs (each with its futures) that nobody reads.
+    """
+
+    def __init__(self, default: Any) -> None:
+        self.default = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        output = pulumi.Output.from_input(self.default)
+        instance.__dict__[self.name] = output  # the same Output on every later read
+        return output
+
+
+def default_outputs(cls: type, names: Iterable[str], defaults: Mapping[str, Any]) -> None:
+    """Make each argument in `names` read as its default unless the resource registered it."""
+    for name in names:
+        descriptor = _DefaultOutput(defaults.get(name))
+        descriptor.__set_name__(cls, name)
+        setattr(cls, name, descriptor)

@@ -45,7 +45,7 @@ from entra_crosstenant.resources._provider import (
     consistency_window,
     request_ids,
 )
-from entra_crosstenant.resources._resource import given_props, set_unregistered
+from entra_crosstenant.resources._resource import default_outputs, given_props
 from entra_crosstenant.resources.partner import CrossTenantAccessPolicyPartner
 
 OnDelete = Literal["delete", "disable", "retain"]
@@ -74,6 +74,7 @@ PROPERTIES: tuple[_Property, ...] = (
     ),
 )
 _STATE_ARGS = {"adopt_existing": False, "on_delete": "delete"}  # ours, never sent to Graph
+_DEFAULTS = {"user_sync_allowed": True, **_STATE_ARGS}  # of the arguments that have one
 
 
 def policy_path(partner_tenant_id: str) -> str:
@@ -386,11 +387,16 @@ class CrossTenantIdentitySyncPolicyPartner(
             "on_delete": on_delete,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
         }
-        defaults = {"user_sync_allowed": True, **_STATE_ARGS}
         super().__init__(
             IdentitySyncPolicyProvider(),
             resource_name,
-            given_props(props, defaults, ("graph_version", HOME_TENANT_KEY)),
+            given_props(props, _DEFAULTS, ("graph_version", HOME_TENANT_KEY)),
             opts,
         )
-        set_unregistered(self, props, defaults)
+
+
+default_outputs(
+    CrossTenantIdentitySyncPolicyPartner,
+    ("partner_tenant_id", *(p.arg for p in PROPERTIES), *_STATE_ARGS, CONNECTION_KEY),
+    _DEFAULTS,
+)

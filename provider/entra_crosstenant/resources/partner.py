@@ -54,7 +54,7 @@ from entra_crosstenant.resources._provider import (
     consistency_window,
     request_ids,
 )
-from entra_crosstenant.resources._resource import given_props, set_unregistered
+from entra_crosstenant.resources._resource import default_outputs, given_props
 from entra_crosstenant.resources.policy_types import (
     CrossTenantAccessPolicyB2BSetting,
     CrossTenantAccessPolicyInboundTrust,
@@ -433,14 +433,19 @@ class CrossTenantAccessPolicyPartner(
             "on_soft_deleted": on_soft_deleted,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
         }
-        defaults = _STATE_ARGS
         super().__init__(
             PartnerProvider(),
             resource_name,
-            given_props(props, defaults, ("is_in_multi_tenant_organization", HOME_TENANT_KEY)),
+            given_props(props, _STATE_ARGS, ("is_in_multi_tenant_organization", HOME_TENANT_KEY)),
             opts,
         )
-        set_unregistered(self, props, defaults)
         # Not an output (the input `connection` is): the Python object, for resources declared
         # with partner= to live in the same tenant.
         self._entra_connection = connection
+
+
+default_outputs(
+    CrossTenantAccessPolicyPartner,
+    ("partner_tenant_id", *SETTINGS, *_STATE_ARGS, CONNECTION_KEY),
+    _STATE_ARGS,
+)
