@@ -103,18 +103,16 @@ class EmulatorApp:
         if decision.latency_ms:
             time.sleep(decision.latency_ms / 1000)  # outside every lock
         rule = decision.rule if decision.fails else None
+        service = self.graph if graph else self.identity
         if rule is not None and rule.after_apply:
-            (self.graph if graph else self.identity).handle(request, call)  # applied, unheard
+            service.handle(request, call)  # applied, unheard
         if rule is not None and rule.drop:
             environ[DROP] = True
             self._log(request, call, None, started, graph, tenant, rule)
             return []
-        if rule is not None:
-            response = self._fault(rule, call, graph)
-        elif graph:
-            response = self.graph.handle(request, call)
-        else:
-            response = self.identity.handle(request, call)
+        response = (
+            self._fault(rule, call, graph) if rule is not None else service.handle(request, call)
+        )
         self._stamp(response, call, graph)
         self._log(request, call, response.status_code, started, graph, tenant, decision.rule)
         return response(environ, start_response)

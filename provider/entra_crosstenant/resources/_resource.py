@@ -43,12 +43,9 @@ class _DefaultOutput:
     otherwise build some 8,000 outputs (each with its futures) that nobody reads.
     """
 
-    def __init__(self, default: Any) -> None:
-        self.default = default
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
+    def __init__(self, name: str, default: Any) -> None:
         self.name = name
+        self.default = default
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
@@ -61,6 +58,4 @@ class _DefaultOutput:
 def default_outputs(cls: type, names: Iterable[str], defaults: Mapping[str, Any]) -> None:
     """Make each argument in `names` read as its default unless the resource registered it."""
     for name in names:
-        descriptor = _DefaultOutput(defaults.get(name))
-        descriptor.__set_name__(cls, name)
-        setattr(cls, name, descriptor)
+        setattr(cls, name, _DefaultOutput(name, defaults.get(name)))
