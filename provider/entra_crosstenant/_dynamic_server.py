@@ -13,6 +13,10 @@ with it) and only widens the executor handed to `grpc.server`. If the SDK's stru
 
 `ENTRA_PROVIDER_THREADS` sets the pool size (default 32: beyond that the Graph client's pool of 32
 keep-alive connections would start discarding connections).
+
+It also gives the provider a voice in the CLI's output: the engine passes its address as the
+plugin's first argument, and each resource operation is served with its URN recorded, so
+`entra_crosstenant._engine_log.warn` shows under the resource it is about.
 """
 
 from __future__ import annotations
@@ -20,15 +24,21 @@ from __future__ import annotations
 import functools
 import os
 import runpy
+import sys
 from collections.abc import Callable, Mapping
 from concurrent import futures
 from typing import Any
 
 import grpc  # type: ignore[import-untyped]
+from pulumi.runtime.proto import provider_pb2_grpc
+
+from entra_crosstenant import _engine_log
 
 THREADS_ENV = "ENTRA_PROVIDER_THREADS"
 DEFAULT_THREADS = 32
 SDK_SERVER_MODULE = "pulumi.dynamic"  # its __main__ starts the server on import
+# The servicer methods that act on one resource: their requests carry its URN.
+RESOURCE_OPERATIONS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
 
 
 def thread_count(environ: Mapping[str, str] = os.environ) -> int:
@@ -66,9 +76,39 @@ def _wider(pool: Any, threads: int) -> Any:
     return futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="entra-provider")
 
 
-def main() -> None:
+def with_urns(servicer: Any) -> Any:
+    """Serve each resource operation with its URN recorded for `_engine_log` (same servicer)."""
+    for name in RESOURCE_OPERATIONS:
+        method = getattr(servicer, name, None)
+        if method is None:
+            continue
+
+        def serve(request: Any, context: Any, _method: Any = method) -> Any:
+            with _engine_log.serving(str(getattr(request, "urn", "") or "")):
+                return _method(request, context)
+
+        setattr(servicer, name, functools.wraps(method)(serve))
+    return servicer
+
+
+def _register_with_urns(register: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(register)
+    def registered(servicer: Any, server: Any) -> Any:
+        return register(with_urns(servicer), server)
+
+    return registered
+
+
+def main(argv: list[str] | None = None) -> None:
     """Serve the SDK's dynamic provider with the wider pool (blocks until the engine stops it)."""
+    args = sys.argv[1:] if argv is None else argv
+    engine = next((a for a in args if not a.startswith("-")), None)
+    if engine:
+        _engine_log.connect(engine)
     grpc.server = widen(grpc.server, thread_count())
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server = _register_with_urns(
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server
+    )
     runpy.run_module(SDK_SERVER_MODULE, run_name="__main__", alter_sys=True)
 
 

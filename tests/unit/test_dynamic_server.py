@@ -138,3 +138,34 @@ def test_fewer_workers_cannot_run_that_many_at_once(serve: Any) -> None:
     results = _creates(stub, 5)
     assert all(isinstance(r, grpc.RpcError) for r in results), results
     assert all("BrokenBarrierError" in (r.details() or "") for r in results)  # type: ignore[union-attr]
+
+
+def test_each_resource_operation_is_served_with_its_urn() -> None:
+    """`_engine_log` attaches messages to the URN of the operation the thread is serving."""
+    from types import SimpleNamespace
+
+    from entra_crosstenant import _engine_log
+
+    class Servicer:
+        def Create(self, request: Any, context: Any) -> str:
+            return _engine_log.current_urn()
+
+        def GetPluginInfo(self, request: Any, context: Any) -> str:
+            return _engine_log.current_urn()
+
+    wrapped = server.with_urns(Servicer())
+    urn = "urn:pulumi:dev::proj::pulumi-python:dynamic/entra:X::a"
+    assert wrapped.Create(SimpleNamespace(urn=urn), None) == urn
+    assert _engine_log.current_urn() == ""  # restored after the call
+    assert wrapped.GetPluginInfo(SimpleNamespace(urn=urn), None) == ""  # not a resource call
+
+
+def test_messages_fall_back_to_the_python_logger_without_an_engine(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from entra_crosstenant import _engine_log
+
+    assert not _engine_log.connected()
+    with caplog.at_level("INFO", logger="entra_crosstenant"):
+        _engine_log.warn("retrying in 2.0 s after 429 TooManyRequests")
+    assert "retrying in 2.0 s after 429" in caplog.text
