@@ -18,6 +18,9 @@ FULL_NULLS = {
     "b2bDirectConnectInbound": None,
     "b2bDirectConnectOutbound": None,
     "tenantRestrictions": None,
+    "appServiceConnectInbound": None,
+    "m365CollaborationInbound": None,
+    "m365CollaborationOutbound": None,
     "isServiceProvider": None,
     "isInMultiTenantOrganization": False,
     "crossCloudMeetingConfiguration": {"inboundAllowed": None, "outboundAllowed": None},
@@ -190,7 +193,7 @@ def test_nested_shapes_and_enums_are_validated(graph: Graph, body):
             "crossTenantAccessPolicyTarget",
         ),
         ({"tenantRestrictions": {"devices": {"rule": "x"}}}, "mode", "devicesFilter"),
-        ({"tenantRestrictions": {"devices": {"mode": "include"}}}, "rule", "devicesFilter"),
+        ({"tenantRestrictions": {"devices": {"mode": "allowed"}}}, "rule", "devicesFilter"),
     ],
 )
 def test_missing_required_nested_property_is_400(graph: Graph, body, name, type_name):
@@ -200,7 +203,7 @@ def test_missing_required_nested_property_is_400(graph: Graph, body, name, type_
 
 
 def test_tenant_restrictions_with_devices(graph: Graph):
-    restrictions = {**B2B, "devices": {"mode": "include", "rule": "device.isCompliant -eq True"}}
+    restrictions = {**B2B, "devices": {"mode": "allowed", "rule": "device.isCompliant -eq True"}}
     tenant_id = graph.create_partner(tenantRestrictions=restrictions)
     assert graph.get(f"{PARTNERS}/{tenant_id}").json()["tenantRestrictions"] == restrictions
 

@@ -200,16 +200,25 @@ VALID_SETTINGS: dict[str, st.SearchStrategy[Any]] = {
         optional={
             **_b2b,
             "devices": st.fixed_dictionaries(
-                {"mode": st.sampled_from(["include", "exclude"]), "rule": st.text(max_size=30)}
+                {"mode": st.sampled_from(["allowed", "blocked"]), "rule": st.text(max_size=30)}
             ),
         },
+    ),
+    "app_service_connect_inbound": st.fixed_dictionaries(
+        {}, optional={"applications": _target_configuration}
+    ),
+    "m365_collaboration_inbound": st.fixed_dictionaries(
+        {}, optional={"users": _target_configuration}
+    ),
+    "m365_collaboration_outbound": st.fixed_dictionaries(
+        {}, optional={"usersAndGroups": _target_configuration}
     ),
 }
 _REQUIRED = {"accessType", "target", "targetType", "mode", "rule"}
 _ENUMS = {
     "accessType": ("allowed", "blocked"),
     "targetType": ("user", "group", "application"),
-    "mode": ("include", "exclude"),
+    "mode": ("allowed", "blocked"),  # devicesFilter.mode is Graph's access-type enum
 }
 _BOOL_KEYS = {
     "isMfaAccepted",

@@ -243,6 +243,39 @@ def test_from_graph_reads_every_property_and_tolerates_nulls() -> None:
         "display_name": "F",
         "user_sync_allowed": False,
         "group_sync_allowed": None,
+        "role_enabled_group_sync_allowed": None,
         "external_cloud_authorized_application_id": None,
     }
     assert from_graph({"userSyncInbound": None})["user_sync_allowed"] is None
+
+
+def test_role_enabled_group_sync_needs_group_sync_declared_on(
+    provider: IdentitySyncPolicyProvider,
+) -> None:
+    for group in (None, False):
+        _, failures = check(
+            provider,
+            partner_tenant_id=TENANT,
+            role_enabled_group_sync_allowed=True,
+            group_sync_allowed=group,
+        )
+        assert set(failures) == {"role_enabled_group_sync_allowed"}
+        assert "Set group_sync_allowed=True" in failures["role_enabled_group_sync_allowed"]
+        assert repr(group) in failures["role_enabled_group_sync_allowed"]
+    inputs, failures = check(
+        provider,
+        partner_tenant_id=TENANT,
+        role_enabled_group_sync_allowed=True,
+        group_sync_allowed=True,
+    )
+    assert failures == {}
+    assert graph_version(inputs) == "beta"
+    assert graph_body(inputs)["roleEnabledGroupSyncInbound"] == {"isSyncAllowed": True}
+    # Not yet known at preview: Graph decides at `up`.
+    _, failures = check(
+        provider,
+        partner_tenant_id=TENANT,
+        role_enabled_group_sync_allowed=True,
+        group_sync_allowed=UNKNOWN,
+    )
+    assert failures == {}

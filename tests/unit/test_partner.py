@@ -9,13 +9,18 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from entra_crosstenant import (
+    CrossTenantAccessPolicyAppServiceConnectSetting,
     CrossTenantAccessPolicyB2BSetting,
     CrossTenantAccessPolicyInboundTrust,
+    CrossTenantAccessPolicyM365CollaborationInboundSetting,
+    CrossTenantAccessPolicyM365CollaborationOutboundSetting,
     CrossTenantAccessPolicyTarget,
     CrossTenantAccessPolicyTargetConfiguration,
+    CrossTenantAccessPolicyTenantRestrictions,
+    DevicesFilter,
     InboundOutboundPolicyConfiguration,
 )
-from entra_crosstenant.resources.partner import PartnerProvider, matches
+from entra_crosstenant.resources.partner import PartnerProvider, graph_version, matches
 from entra_crosstenant.resources.policy_types import to_graph
 
 TENANT = "5b8e2c1a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
@@ -86,7 +91,7 @@ def test_required_target_fields_are_required_in_python() -> None:
             {"usersAndGroups": {"accessType": "allowed", "targets": "AllUsers"}},
             "must be a list of crossTenantAccessPolicyTarget",
         ),
-        ("tenant_restrictions", {"devices": {"mode": "include"}}, "devices.rule is required"),
+        ("tenant_restrictions", {"devices": {"mode": "allowed"}}, "devices.rule is required"),
         ("automatic_user_consent", {"inboundAllowed": 1}, "must be True or False"),
         ("is_service_provider", "true", "must be True or False"),
     ],
@@ -193,3 +198,183 @@ def test_check_reports_unknown_connection_settings(provider: PartnerProvider) ->
     found = failures(provider, connection={"tenantId": TENANT, "clientSecrett": "x"})
     assert set(found) == {"connection"}
     assert "clientSecrett" in found["connection"]
+
+
+# -- snake_case dicts, Graph's dicts and typed classes: one value ---------------------------------
+
+TARGET_CONFIGURATION = {
+    "accessType": "allowed",
+    "targets": [{"target": "AllUsers", "targetType": "user"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("arg", "typed", "snake", "graph"),
+    [
+        (
+            "inbound_trust",
+            CrossTenantAccessPolicyInboundTrust(
+                is_mfa_accepted=True, is_hybrid_azure_ad_joined_device_accepted=False
+            ),
+            {"is_mfa_accepted": True, "is_hybrid_azure_ad_joined_device_accepted": False},
+            {"isMfaAccepted": True, "isHybridAzureADJoinedDeviceAccepted": False},
+        ),
+        (
+            "b2b_direct_connect_inbound",
+            CrossTenantAccessPolicyB2BSetting(
+                users_and_groups=CrossTenantAccessPolicyTargetConfiguration(
+                    "allowed", [CrossTenantAccessPolicyTarget.all_users()]
+                )
+            ),
+            {
+                "users_and_groups": {
+                    "access_type": "allowed",
+                    "targets": [{"target": "AllUsers", "target_type": "user"}],
+                }
+            },
+            {"usersAndGroups": TARGET_CONFIGURATION},
+        ),
+        (
+            "tenant_restrictions",
+            CrossTenantAccessPolicyTenantRestrictions(
+                devices=DevicesFilter(mode="blocked", rule="device.isCompliant -eq False")
+            ),
+            {"devices": {"mode": "blocked", "rule": "device.isCompliant -eq False"}},
+            {"devices": {"mode": "blocked", "rule": "device.isCompliant -eq False"}},
+        ),
+        (
+            "app_service_connect_inbound",
+            CrossTenantAccessPolicyAppServiceConnectSetting(
+                applications=CrossTenantAccessPolicyTargetConfiguration(
+                    "blocked", [CrossTenantAccessPolicyTarget.all_applications()]
+                )
+            ),
+            {
+                "applications": {
+                    "access_type": "blocked",
+                    "targets": [{"target": "AllApplications", "target_type": "application"}],
+                }
+            },
+            {
+                "applications": {
+                    "accessType": "blocked",
+                    "targets": [{"target": "AllApplications", "targetType": "application"}],
+                }
+            },
+        ),
+        (
+            "m365_collaboration_inbound",
+            CrossTenantAccessPolicyM365CollaborationInboundSetting(
+                users=CrossTenantAccessPolicyTargetConfiguration(
+                    "allowed", [CrossTenantAccessPolicyTarget.all_users()]
+                )
+            ),
+            # A dict of one spelling may hold a typed class or a dict of the other.
+            {
+                "users": {
+                    "accessType": "allowed",
+                    "targets": [CrossTenantAccessPolicyTarget.all_users()],
+                }
+            },
+            {"users": TARGET_CONFIGURATION},
+        ),
+        (
+            "m365_collaboration_outbound",
+            CrossTenantAccessPolicyM365CollaborationOutboundSetting(
+                users_and_groups=CrossTenantAccessPolicyTargetConfiguration(
+                    "allowed", [CrossTenantAccessPolicyTarget.all_users()]
+                )
+            ),
+            {"users_and_groups": TARGET_CONFIGURATION},
+            {"usersAndGroups": TARGET_CONFIGURATION},
+        ),
+    ],
+)
+def test_typed_snake_case_and_graph_spellings_check_to_the_same_graph_json(
+    provider: PartnerProvider, arg: str, typed: Any, snake: Any, graph: Any
+) -> None:
+    for value in (to_graph(typed), to_graph(snake), graph):
+        result = provider.check({}, {"__provider": "blob", "partner_tenant_id": TENANT, arg: value})
+        assert result.failures == []
+        assert result.inputs[arg] == graph
+
+
+def test_a_dict_mixing_spellings_is_refused_naming_both_keys(provider: PartnerProvider) -> None:
+    found = failures(
+        provider,
+        b2b_collaboration_inbound={
+            "usersAndGroups": TARGET_CONFIGURATION,
+            "applications": {"access_type": "allowed", "accessType": "blocked"},
+        },
+    )
+    assert set(found) == {"b2b_collaboration_inbound"}
+    message = found["b2b_collaboration_inbound"]
+    assert "b2b_collaboration_inbound.applications mixes spellings" in message
+    assert "'accessType' is Graph's camelCase and 'access_type' is snake_case" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"is_mfa_acepted": True}, "did you mean 'is_mfa_accepted'?"),
+        ({"isMfaAcepted": True}, "did you mean 'isMfaAccepted'?"),
+        ({"is_m_f_a_accepted": True}, "Graph spells it 'isMfaAccepted', Python 'is_mfa_accepted'"),
+    ],
+)
+def test_a_misspelt_key_is_named_with_its_likely_fix(
+    provider: PartnerProvider, value: Any, expected: str
+) -> None:
+    assert expected in failures(provider, inbound_trust=value)["inbound_trust"]
+
+
+def test_devices_filter_mode_is_allowed_or_blocked_as_in_graph(provider: PartnerProvider) -> None:
+    ok = {"devices": {"mode": "allowed", "rule": "device.trustType -eq 'AzureAD'"}}
+    assert failures(provider, tenant_restrictions=ok) == {}
+    wrong = {"devices": {"mode": "include", "rule": "device.trustType -eq 'AzureAD'"}}
+    assert (
+        "tenant_restrictions.devices.mode must be one of 'allowed', 'blocked'; got 'include'"
+        in failures(provider, tenant_restrictions=wrong)["tenant_restrictions"]
+    )
+
+
+def test_unknown_future_value_is_read_but_never_written(provider: PartnerProvider) -> None:
+    # Writes: Graph's sentinel is refused, saying what it is.
+    sentinel = {"usersAndGroups": {"accessType": "unknownFutureValue"}}
+    message = failures(provider, b2b_collaboration_outbound=sentinel)["b2b_collaboration_outbound"]
+    assert "placeholder for values newer than a client knows" in message
+    # Reads: values (and properties) this client does not know are recorded, and only a declared
+    # value that differs is drift.
+    live_targets = [
+        {"target": "AllUsers", "targetType": "user"},
+        {"target": "x", "targetType": "unknownFutureValue"},
+    ]
+    recorded = outs(
+        b2b_collaboration_outbound={
+            "usersAndGroups": {"accessType": "allowed", "targets": live_targets},
+            "applications": {"accessType": "someMemberAddedNextYear", "targets": None},
+            "newSettingFromTheFuture": {"isOn": True},
+        }
+    )
+    declared = news(b2b_collaboration_outbound={"usersAndGroups": {"accessType": "allowed"}})
+    assert provider.diff(TENANT, recorded, declared).changes is False
+    declared = news(b2b_collaboration_outbound={"usersAndGroups": {"accessType": "blocked"}})
+    assert provider.diff(TENANT, recorded, declared).changes is True
+
+
+def test_beta_only_setting_moves_the_partner_to_beta(provider: PartnerProvider) -> None:
+    result = provider.check(
+        {},
+        {
+            "__provider": "blob",
+            "partner_tenant_id": TENANT,
+            "block_service_provider_outbound_access": True,
+        },
+    )
+    assert result.failures == []
+    assert graph_version(result.inputs) == "beta"
+    assert graph_version(news()) == "v1.0"
+
+
+def test_settings_graph_keeps_to_itself_are_not_arguments(provider: PartnerProvider) -> None:
+    for name in ("cross_cloud_meeting_configuration", "is_in_multi_tenant_organization"):
+        assert "is not an argument" in failures(provider, **{name: {"inboundAllowed": True}})[name]

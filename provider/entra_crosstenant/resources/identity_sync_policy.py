@@ -10,10 +10,12 @@ generated SDKs lack it, so it is sent here directly), read is GET, delete is DEL
 | `display_name` | `displayName` | v1.0 |
 | `user_sync_allowed` | `userSyncInbound.isSyncAllowed` | v1.0 |
 | `group_sync_allowed` | `groupSyncInbound.isSyncAllowed` | beta |
+| `role_enabled_group_sync_allowed` | `roleEnabledGroupSyncInbound.isSyncAllowed` | beta |
 | `external_cloud_authorized_application_id` | `externalCloudAuthorizedApplicationId` | beta |
 
 An argument left as `None` is not managed: never sent, never diffed. The provider uses v1.0 unless
-a beta-only argument is set.
+a beta-only argument is set. Graph refuses `roleEnabledGroupSyncInbound` unless group sync is on,
+so `role_enabled_group_sync_allowed` needs `group_sync_allowed=True` (refused at preview otherwise).
 """
 
 # No `from __future__ import annotations` here: the Pulumi SDK re-evaluates a resource
@@ -27,6 +29,8 @@ from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
     CreateResult,
     ReadResult,
     Resource,
@@ -67,6 +71,11 @@ PROPERTIES: tuple[_Property, ...] = (
     _Property("display_name", ("displayName",)),
     _Property("user_sync_allowed", ("userSyncInbound", "isSyncAllowed")),
     _Property("group_sync_allowed", ("groupSyncInbound", "isSyncAllowed"), beta_only=True),
+    _Property(
+        "role_enabled_group_sync_allowed",
+        ("roleEnabledGroupSyncInbound", "isSyncAllowed"),
+        beta_only=True,
+    ),
     _Property(
         "external_cloud_authorized_application_id",
         ("externalCloudAuthorizedApplicationId",),
@@ -128,6 +137,7 @@ _RULES: dict[str, Any] = {
     "display_name": v.display_name,
     "user_sync_allowed": lambda f, x: v.boolean(f, x, default=True),
     "group_sync_allowed": v.boolean,
+    "role_enabled_group_sync_allowed": v.boolean,
     "external_cloud_authorized_application_id": lambda f, x: v.guid(
         f, x, what="the ID of the application authorized for cross-cloud sync", required=False
     ),
@@ -138,11 +148,37 @@ _RULES: dict[str, Any] = {
 }
 
 
+def _role_enabled_needs_group_sync(checked: Mapping[str, Any]) -> list[CheckFailure]:
+    """Graph refuses `roleEnabledGroupSyncInbound` unless group sync is on (Microsoft365DSC's
+    AADCrossTenantIdentitySyncPolicyPartner documents the rejection): say so at preview."""
+    role_enabled, group = (
+        checked.get("role_enabled_group_sync_allowed"),
+        checked.get("group_sync_allowed"),
+    )
+    if role_enabled is None or group is True or v.is_unknown(role_enabled) or v.is_unknown(group):
+        return []
+    return [
+        CheckFailure(
+            "role_enabled_group_sync_allowed",
+            "role_enabled_group_sync_allowed needs group sync on: Graph refuses "
+            "roleEnabledGroupSyncInbound unless groupSyncInbound.isSyncAllowed is true. Set "
+            "group_sync_allowed=True on this resource, or leave role_enabled_group_sync_allowed "
+            f"unset (group_sync_allowed is {group!r} here).",
+        )
+    ]
+
+
 class IdentitySyncPolicyProvider(GraphResourceProvider):
     """Dynamic provider for `CrossTenantIdentitySyncPolicyPartner` (see the module docstring)."""
 
     RULES = _RULES
     STATE_ARGS = _STATE_ARGS
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        return CheckResult(
+            result.inputs, [*result.failures, *_role_enabled_needs_group_sync(result.inputs)]
+        )
 
     def changed_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         return [p.arg for p in _changed(olds, news)]
@@ -281,7 +317,9 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
         try:
             if mode == "disable":
                 # Deleting a policy does not un-sync users already synced; disabling keeps it
-                # and stops further sync. Group sync too, where it is managed.
+                # and stops further sync. Group sync too, where it is managed (which also stops
+                # role-enabled groups; their flag is left alone, as Graph refuses it with group
+                # sync off).
                 values = {
                     "user_sync_allowed": False,
                     "group_sync_allowed": False
@@ -344,6 +382,7 @@ class CrossTenantIdentitySyncPolicyPartner(
     display_name: pulumi.Output[str | None]
     user_sync_allowed: pulumi.Output[bool]
     group_sync_allowed: pulumi.Output[bool | None]
+    role_enabled_group_sync_allowed: pulumi.Output[bool | None]
     external_cloud_authorized_application_id: pulumi.Output[str | None]
     adopt_existing: pulumi.Output[bool]
     on_delete: pulumi.Output[str]
@@ -361,6 +400,7 @@ class CrossTenantIdentitySyncPolicyPartner(
         display_name: pulumi.Input[str] | None = None,
         user_sync_allowed: pulumi.Input[bool] = True,
         group_sync_allowed: pulumi.Input[bool] | None = None,
+        role_enabled_group_sync_allowed: pulumi.Input[bool] | None = None,
         external_cloud_authorized_application_id: pulumi.Input[str] | None = None,
         adopt_existing: pulumi.Input[bool] = False,
         on_delete: pulumi.Input[OnDelete] = "delete",
@@ -382,6 +422,7 @@ class CrossTenantIdentitySyncPolicyPartner(
             "display_name": display_name,
             "user_sync_allowed": user_sync_allowed,
             "group_sync_allowed": group_sync_allowed,
+            "role_enabled_group_sync_allowed": role_enabled_group_sync_allowed,
             "external_cloud_authorized_application_id": external_cloud_authorized_application_id,
             "adopt_existing": adopt_existing,
             "on_delete": on_delete,

@@ -13,13 +13,19 @@ partner still has an identity-sync policy). Deleted partners stay restorable for
 | `b2b_collaboration_inbound` / `_outbound` | `b2bCollaborationInbound` / `Outbound` |
 | `b2b_direct_connect_inbound` / `_outbound` | `b2bDirectConnectInbound` / `Outbound` |
 | `tenant_restrictions` | `tenantRestrictions` |
+| `app_service_connect_inbound` | `appServiceConnectInbound` |
+| `m365_collaboration_inbound` / `_outbound` | `m365CollaborationInbound` / `Outbound` |
 | `is_service_provider` | `isServiceProvider` |
+| `block_service_provider_outbound_access` | `blockServiceProviderOutboundAccess` (beta) |
 | output `is_in_multi_tenant_organization` | `isInMultiTenantOrganization` (read-only) |
 
 A setting left as `None` inherits the tenant default: it is never sent and never shows as drift.
 Removing a setting that was declared resets it to the default (Graph `null`). Within a declared
 setting, only the sub-settings you declare are compared, so Graph filling the rest with nulls is
-not drift.
+not drift. The provider speaks v1.0 unless a beta-only setting is declared.
+
+Graph's relationships `m365Capabilities` and `serviceProviderConstraints` are entities with
+their own endpoints (and, for capabilities, their own permission): not settings of this object.
 """
 
 # No `from __future__ import annotations` here: the Pulumi SDK re-evaluates a resource
@@ -56,10 +62,13 @@ from entra_crosstenant.resources._provider import (
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
 from entra_crosstenant.resources.policy_types import (
-    CrossTenantAccessPolicyB2BSetting,
-    CrossTenantAccessPolicyInboundTrust,
-    CrossTenantAccessPolicyTenantRestrictions,
-    InboundOutboundPolicyConfiguration,
+    AppServiceConnectInput,
+    B2BSettingInput,
+    InboundOutboundInput,
+    InboundTrustInput,
+    M365CollaborationInboundInput,
+    M365CollaborationOutboundInput,
+    TenantRestrictionsInput,
     to_graph,
 )
 
@@ -67,6 +76,7 @@ PARTNERS = "/policies/crossTenantAccessPolicy/partners"
 DELETED_PARTNERS = "/policies/deletedItems/crossTenantPartners"
 
 OnSoftDeleted = Literal["fail", "restore", "purge"]
+GraphVersion = Literal["v1.0", "beta"]
 ON_SOFT_DELETED: tuple[OnSoftDeleted, ...] = ("fail", "restore", "purge")
 
 # argument name -> Graph property name, in Graph's order.
@@ -78,9 +88,15 @@ SETTINGS: dict[str, str] = {
     "b2b_direct_connect_inbound": "b2bDirectConnectInbound",
     "b2b_direct_connect_outbound": "b2bDirectConnectOutbound",
     "tenant_restrictions": "tenantRestrictions",
+    "app_service_connect_inbound": "appServiceConnectInbound",
+    "m365_collaboration_inbound": "m365CollaborationInbound",
+    "m365_collaboration_outbound": "m365CollaborationOutbound",
     "is_service_provider": "isServiceProvider",
+    "block_service_provider_outbound_access": "blockServiceProviderOutboundAccess",
 }
 _PARTNER_TYPE = graph_schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER
+# Arguments whose Graph property exists in beta only: declaring one moves the partner to beta.
+BETA_SETTINGS = frozenset(a for a, g in SETTINGS.items() if _PARTNER_TYPE.properties[g].beta_only)
 _STATE_ARGS = {"adopt_existing": False, "on_soft_deleted": "fail"}
 
 
@@ -137,16 +153,22 @@ def _as_posted(existing: Mapping[str, Any], declared: Mapping[str, Any]) -> bool
     return True
 
 
+def graph_version(values: Mapping[str, Any]) -> GraphVersion:
+    """beta only when a beta-only setting is declared (or being reset): v1.0 is the stable one."""
+    return "beta" if any(values.get(a) is not None for a in BETA_SETTINGS) else "v1.0"
+
+
 def _setting_rule(graph_name: str) -> Any:
+    """Check a setting against Graph's type; snake_case dicts come out as Graph's JSON."""
     prop = _PARTNER_TYPE.properties[graph_name]
 
     def rule(arg: str, value: Any) -> v.Result:
-        found = graph_schema.problems(prop, value, arg, skip=UNKNOWN)
+        converted, found = graph_schema.to_graph_json(prop, to_graph(value), arg, skip=UNKNOWN)
         if found:
             return value, CheckFailure(
                 arg, "; ".join(found[:3]) + ("; ..." if len(found) > 3 else "")
             )
-        return (to_graph(value) if value is not None else None), None
+        return converted, None
 
     return rule
 
@@ -188,7 +210,12 @@ class PartnerProvider(GraphResourceProvider):
         declared = {SETTINGS[a]: props[a] for a in SETTINGS if props.get(a) is not None}
         client = self.client(props)
         try:
-            live = client.request("POST", PARTNERS, json={"tenantId": tenant, **declared})
+            live = client.request(
+                "POST",
+                PARTNERS,
+                version=graph_version(props),
+                json={"tenantId": tenant, **declared},
+            )
         except GraphError as error:
             if error.status != 409:
                 raise
@@ -211,7 +238,8 @@ class PartnerProvider(GraphResourceProvider):
         until = time.time() + consistency_window() if error.attempts > 1 else 0.0
         try:
             existing = self.retry_not_found(
-                lambda: client.request("GET", partner_path(tenant)), until=until
+                lambda: client.request("GET", partner_path(tenant), version=graph_version(props)),
+                until=until,
             )
         except GraphError as missing:
             if missing.status != 404:
@@ -231,7 +259,9 @@ class PartnerProvider(GraphResourceProvider):
                 f"({request_ids(error)})"
             ) from None
         if declared:
-            client.request("PATCH", partner_path(tenant), json=declared)
+            client.request(
+                "PATCH", partner_path(tenant), version=graph_version(props), json=declared
+            )
         return {**(existing or {}), **declared}
 
     def _resolve_soft_deleted(
@@ -262,19 +292,23 @@ class PartnerProvider(GraphResourceProvider):
             restored = client.request("POST", f"{deleted_path}/restore", version="beta")
             if declared:
                 self.retry_not_found(
-                    lambda: client.request("PATCH", partner_path(tenant), json=declared),
+                    lambda: client.request(
+                        "PATCH", partner_path(tenant), version=graph_version(props), json=declared
+                    ),
                     until=time.time() + 30.0,
                 )
             return {**(restored or {}), **declared}
         client.request("DELETE", deleted_path, version="beta")
-        return client.request("POST", PARTNERS, json={"tenantId": tenant, **declared})
+        return client.request(
+            "POST", PARTNERS, version=graph_version(props), json={"tenantId": tenant, **declared}
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         tenant = props.get("partner_tenant_id") or id_
         client = self.client(props)
         try:
             live = self.retry_not_found(
-                lambda: client.request("GET", partner_path(tenant)),
+                lambda: client.request("GET", partner_path(tenant), version=graph_version(props)),
                 until=self.settle_deadline(props),
             )
         except GraphError as error:
@@ -293,10 +327,13 @@ class PartnerProvider(GraphResourceProvider):
         last_write = olds.get(LAST_WRITE_KEY)
         if changed:
             body = {SETTINGS[a]: news.get(a) for a in changed}  # None resets to the default
+            version: GraphVersion = "beta" if BETA_SETTINGS.intersection(changed) else "v1.0"
             client = self.client(news)
             try:
                 self.retry_not_found(
-                    lambda: client.request("PATCH", partner_path(tenant), json=body),
+                    lambda: client.request(
+                        "PATCH", partner_path(tenant), version=version, json=body
+                    ),
                     until=self.settle_deadline(olds),
                 )
             except GraphError as error:
@@ -382,7 +419,11 @@ class CrossTenantAccessPolicyPartner(
     b2b_direct_connect_inbound: pulumi.Output[dict[str, Any] | None]
     b2b_direct_connect_outbound: pulumi.Output[dict[str, Any] | None]
     tenant_restrictions: pulumi.Output[dict[str, Any] | None]
+    app_service_connect_inbound: pulumi.Output[dict[str, Any] | None]
+    m365_collaboration_inbound: pulumi.Output[dict[str, Any] | None]
+    m365_collaboration_outbound: pulumi.Output[dict[str, Any] | None]
     is_service_provider: pulumi.Output[bool | None]
+    block_service_provider_outbound_access: pulumi.Output[bool | None]
     is_in_multi_tenant_organization: pulumi.Output[bool | None]
     adopt_existing: pulumi.Output[bool]
     on_soft_deleted: pulumi.Output[str]
@@ -394,26 +435,18 @@ class CrossTenantAccessPolicyPartner(
         resource_name: str,
         partner_tenant_id: pulumi.Input[str],
         *,
-        inbound_trust: CrossTenantAccessPolicyInboundTrust | Mapping[str, Any] | None = None,
-        automatic_user_consent: InboundOutboundPolicyConfiguration
-        | Mapping[str, Any]
-        | None = None,
-        b2b_collaboration_inbound: CrossTenantAccessPolicyB2BSetting
-        | Mapping[str, Any]
-        | None = None,
-        b2b_collaboration_outbound: CrossTenantAccessPolicyB2BSetting
-        | Mapping[str, Any]
-        | None = None,
-        b2b_direct_connect_inbound: CrossTenantAccessPolicyB2BSetting
-        | Mapping[str, Any]
-        | None = None,
-        b2b_direct_connect_outbound: CrossTenantAccessPolicyB2BSetting
-        | Mapping[str, Any]
-        | None = None,
-        tenant_restrictions: CrossTenantAccessPolicyTenantRestrictions
-        | Mapping[str, Any]
-        | None = None,
+        inbound_trust: InboundTrustInput | None = None,
+        automatic_user_consent: InboundOutboundInput | None = None,
+        b2b_collaboration_inbound: B2BSettingInput | None = None,
+        b2b_collaboration_outbound: B2BSettingInput | None = None,
+        b2b_direct_connect_inbound: B2BSettingInput | None = None,
+        b2b_direct_connect_outbound: B2BSettingInput | None = None,
+        tenant_restrictions: TenantRestrictionsInput | None = None,
+        app_service_connect_inbound: AppServiceConnectInput | None = None,
+        m365_collaboration_inbound: M365CollaborationInboundInput | None = None,
+        m365_collaboration_outbound: M365CollaborationOutboundInput | None = None,
         is_service_provider: pulumi.Input[bool] | None = None,
+        block_service_provider_outbound_access: pulumi.Input[bool] | None = None,
         adopt_existing: pulumi.Input[bool] = False,
         on_soft_deleted: pulumi.Input[OnSoftDeleted] = "fail",
         connection: Connection | None = None,
@@ -428,7 +461,11 @@ class CrossTenantAccessPolicyPartner(
             "b2b_direct_connect_inbound": to_graph(b2b_direct_connect_inbound),
             "b2b_direct_connect_outbound": to_graph(b2b_direct_connect_outbound),
             "tenant_restrictions": to_graph(tenant_restrictions),
+            "app_service_connect_inbound": to_graph(app_service_connect_inbound),
+            "m365_collaboration_inbound": to_graph(m365_collaboration_inbound),
+            "m365_collaboration_outbound": to_graph(m365_collaboration_outbound),
             "is_service_provider": is_service_provider,
+            "block_service_provider_outbound_access": block_service_provider_outbound_access,
             "adopt_existing": adopt_existing,
             "on_soft_deleted": on_soft_deleted,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,

@@ -1,18 +1,27 @@
 """Typed arguments for a partner configuration's settings, named after Graph's types.
 
-Each class is Graph's complex type with Python names; `to_graph()` turns it into the exact JSON
-Graph expects (Graph's casing, e.g. `isHybridAzureADJoinedDeviceAccepted`). Any argument also
-accepts that JSON directly as a dict, as the Graph reference shows it; both are validated at
-preview against `entra_crosstenant.graph.schema`.
+Each Graph complex type comes three ways, as Pulumi's own providers offer nested inputs:
+
+- a class (`CrossTenantAccessPolicyInboundTrust(is_mfa_accepted=True)`), whose `to_graph()`
+  gives the exact JSON Graph expects (Graph's casing, e.g. `isHybridAzureADJoinedDeviceAccepted`);
+- a plain dict with snake_case keys, typed by its `...ArgsDict` (`{"is_mfa_accepted": True}`);
+- Graph's own JSON as a dict, typed by its `...GraphDict` (`{"isMfaAccepted": True}`), as the
+  Graph reference shows it.
+
+One dict uses one spelling (a dict nested in it may use the other). All three are validated at
+preview against `entra_crosstenant.graph.schema` and sent as Graph's JSON.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Required, TypeAlias, TypedDict
 
 import pulumi
+
+AccessType = Literal["allowed", "blocked"]
+TargetType = Literal["user", "group", "application"]
 
 
 def _graph(name: str, *, required: bool = False) -> Any:
@@ -23,7 +32,11 @@ def _graph(name: str, *, required: bool = False) -> Any:
 
 
 def to_graph(value: Any) -> Any:
-    """Dataclasses become Graph JSON (unset fields left out); dicts, lists, Outputs pass through."""
+    """Dataclasses become Graph JSON (unset fields left out); dicts, lists, Outputs pass through.
+
+    Dicts keep their keys (check() turns snake_case ones into Graph's), but a typed class inside
+    one becomes Graph's JSON here.
+    """
     if is_dataclass(value) and not isinstance(value, type):
         return {
             f.metadata["graph"]: to_graph(getattr(value, f.name))
@@ -37,14 +50,15 @@ def to_graph(value: Any) -> Any:
     return value
 
 
+# -- crossTenantAccessPolicyTarget ---------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class CrossTenantAccessPolicyTarget:
     """`crossTenantAccessPolicyTarget`: a user, group or app, or AllUsers / AllApplications."""
 
     target: pulumi.Input[str] = _graph("target", required=True)
-    target_type: pulumi.Input[Literal["user", "group", "application"]] = _graph(
-        "targetType", required=True
-    )
+    target_type: pulumi.Input[TargetType] = _graph("targetType", required=True)
 
     @classmethod
     def all_users(cls) -> CrossTenantAccessPolicyTarget:
@@ -55,37 +69,129 @@ class CrossTenantAccessPolicyTarget:
         return cls("AllApplications", "application")
 
 
+class CrossTenantAccessPolicyTargetArgsDict(TypedDict, total=False):
+    target: Required[pulumi.Input[str]]
+    target_type: Required[pulumi.Input[TargetType]]
+
+
+class CrossTenantAccessPolicyTargetGraphDict(TypedDict, total=False):
+    target: Required[pulumi.Input[str]]
+    targetType: Required[pulumi.Input[TargetType]]
+
+
+TargetInput: TypeAlias = (
+    CrossTenantAccessPolicyTarget
+    | CrossTenantAccessPolicyTargetArgsDict
+    | CrossTenantAccessPolicyTargetGraphDict
+)
+
+
+# -- crossTenantAccessPolicyTargetConfiguration --------------------------------------------------
+
+
 @dataclass(frozen=True)
 class CrossTenantAccessPolicyTargetConfiguration:
     """`crossTenantAccessPolicyTargetConfiguration`: allow or block these targets."""
 
-    access_type: pulumi.Input[Literal["allowed", "blocked"]] = _graph("accessType", required=True)
-    targets: Sequence[CrossTenantAccessPolicyTarget] | None = _graph("targets")
+    access_type: pulumi.Input[AccessType] = _graph("accessType", required=True)
+    targets: Sequence[TargetInput] | None = _graph("targets")
+
+
+class CrossTenantAccessPolicyTargetConfigurationArgsDict(TypedDict, total=False):
+    access_type: Required[pulumi.Input[AccessType]]
+    targets: Sequence[TargetInput]
+
+
+class CrossTenantAccessPolicyTargetConfigurationGraphDict(TypedDict, total=False):
+    accessType: Required[pulumi.Input[AccessType]]
+    targets: Sequence[TargetInput]
+
+
+TargetConfigurationInput: TypeAlias = (
+    CrossTenantAccessPolicyTargetConfiguration
+    | CrossTenantAccessPolicyTargetConfigurationArgsDict
+    | CrossTenantAccessPolicyTargetConfigurationGraphDict
+)
+
+
+# -- crossTenantAccessPolicyB2BSetting -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CrossTenantAccessPolicyB2BSetting:
     """`crossTenantAccessPolicyB2BSetting`: B2B collaboration or direct connect, one direction."""
 
-    users_and_groups: CrossTenantAccessPolicyTargetConfiguration | None = _graph("usersAndGroups")
-    applications: CrossTenantAccessPolicyTargetConfiguration | None = _graph("applications")
+    users_and_groups: TargetConfigurationInput | None = _graph("usersAndGroups")
+    applications: TargetConfigurationInput | None = _graph("applications")
+
+
+class CrossTenantAccessPolicyB2BSettingArgsDict(TypedDict, total=False):
+    users_and_groups: TargetConfigurationInput
+    applications: TargetConfigurationInput
+
+
+class CrossTenantAccessPolicyB2BSettingGraphDict(TypedDict, total=False):
+    usersAndGroups: TargetConfigurationInput
+    applications: TargetConfigurationInput
+
+
+B2BSettingInput: TypeAlias = (
+    CrossTenantAccessPolicyB2BSetting
+    | CrossTenantAccessPolicyB2BSettingArgsDict
+    | CrossTenantAccessPolicyB2BSettingGraphDict
+)
+
+
+# -- devicesFilter and crossTenantAccessPolicyTenantRestrictions ---------------------------------
 
 
 @dataclass(frozen=True)
 class DevicesFilter:
-    """`devicesFilter`: include or exclude devices matching a rule."""
+    """`devicesFilter`: allow or block devices matching a rule (Graph's mode: allowed|blocked)."""
 
-    mode: pulumi.Input[Literal["include", "exclude"]] = _graph("mode", required=True)
+    mode: pulumi.Input[AccessType] = _graph("mode", required=True)
     rule: pulumi.Input[str] = _graph("rule", required=True)
+
+
+class DevicesFilterArgsDict(TypedDict, total=False):
+    """Spelled alike in both styles: also Graph's JSON."""
+
+    mode: Required[pulumi.Input[AccessType]]
+    rule: Required[pulumi.Input[str]]
+
+
+DevicesFilterInput: TypeAlias = DevicesFilter | DevicesFilterArgsDict
 
 
 @dataclass(frozen=True)
 class CrossTenantAccessPolicyTenantRestrictions:
     """`crossTenantAccessPolicyTenantRestrictions`: the B2B setting plus a devices filter."""
 
-    users_and_groups: CrossTenantAccessPolicyTargetConfiguration | None = _graph("usersAndGroups")
-    applications: CrossTenantAccessPolicyTargetConfiguration | None = _graph("applications")
-    devices: DevicesFilter | None = _graph("devices")
+    users_and_groups: TargetConfigurationInput | None = _graph("usersAndGroups")
+    applications: TargetConfigurationInput | None = _graph("applications")
+    devices: DevicesFilterInput | None = _graph("devices")
+
+
+class CrossTenantAccessPolicyTenantRestrictionsArgsDict(TypedDict, total=False):
+    users_and_groups: TargetConfigurationInput
+    applications: TargetConfigurationInput
+    devices: DevicesFilterInput
+
+
+class CrossTenantAccessPolicyTenantRestrictionsGraphDict(TypedDict, total=False):
+    usersAndGroups: TargetConfigurationInput
+    applications: TargetConfigurationInput
+    devices: DevicesFilterInput
+
+
+TenantRestrictionsInput: TypeAlias = (
+    CrossTenantAccessPolicyTenantRestrictions
+    | CrossTenantAccessPolicyTenantRestrictionsArgsDict
+    | CrossTenantAccessPolicyTenantRestrictionsGraphDict
+)
+
+
+# -- crossTenantAccessPolicyInboundTrust ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -99,6 +205,28 @@ class CrossTenantAccessPolicyInboundTrust:
     )
 
 
+class CrossTenantAccessPolicyInboundTrustArgsDict(TypedDict, total=False):
+    is_mfa_accepted: pulumi.Input[bool]
+    is_compliant_device_accepted: pulumi.Input[bool]
+    is_hybrid_azure_ad_joined_device_accepted: pulumi.Input[bool]
+
+
+class CrossTenantAccessPolicyInboundTrustGraphDict(TypedDict, total=False):
+    isMfaAccepted: pulumi.Input[bool]
+    isCompliantDeviceAccepted: pulumi.Input[bool]
+    isHybridAzureADJoinedDeviceAccepted: pulumi.Input[bool]
+
+
+InboundTrustInput: TypeAlias = (
+    CrossTenantAccessPolicyInboundTrust
+    | CrossTenantAccessPolicyInboundTrustArgsDict
+    | CrossTenantAccessPolicyInboundTrustGraphDict
+)
+
+
+# -- inboundOutboundPolicyConfiguration ----------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class InboundOutboundPolicyConfiguration:
     """`inboundOutboundPolicyConfiguration`, Graph's type of `automaticUserConsentSettings`.
@@ -109,3 +237,86 @@ class InboundOutboundPolicyConfiguration:
 
     inbound_allowed: pulumi.Input[bool] | None = _graph("inboundAllowed")
     outbound_allowed: pulumi.Input[bool] | None = _graph("outboundAllowed")
+
+
+class InboundOutboundPolicyConfigurationArgsDict(TypedDict, total=False):
+    inbound_allowed: pulumi.Input[bool]
+    outbound_allowed: pulumi.Input[bool]
+
+
+class InboundOutboundPolicyConfigurationGraphDict(TypedDict, total=False):
+    inboundAllowed: pulumi.Input[bool]
+    outboundAllowed: pulumi.Input[bool]
+
+
+InboundOutboundInput: TypeAlias = (
+    InboundOutboundPolicyConfiguration
+    | InboundOutboundPolicyConfigurationArgsDict
+    | InboundOutboundPolicyConfigurationGraphDict
+)
+
+
+# -- app service connect and Microsoft 365 collaboration -----------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossTenantAccessPolicyAppServiceConnectSetting:
+    """`crossTenantAccessPolicyAppServiceConnectSetting`: which applications may connect to
+    this tenant's app services across the tenant boundary."""
+
+    applications: TargetConfigurationInput | None = _graph("applications")
+
+
+class CrossTenantAccessPolicyAppServiceConnectSettingArgsDict(TypedDict, total=False):
+    """Spelled alike in both styles: also Graph's JSON."""
+
+    applications: TargetConfigurationInput
+
+
+AppServiceConnectInput: TypeAlias = (
+    CrossTenantAccessPolicyAppServiceConnectSetting
+    | CrossTenantAccessPolicyAppServiceConnectSettingArgsDict
+)
+
+
+@dataclass(frozen=True)
+class CrossTenantAccessPolicyM365CollaborationInboundSetting:
+    """`crossTenantAccessPolicyM365CollaborationInboundSetting`: which of the partner's users may
+    collaborate with this tenant in Microsoft 365 apps."""
+
+    users: TargetConfigurationInput | None = _graph("users")
+
+
+class CrossTenantAccessPolicyM365CollaborationInboundSettingArgsDict(TypedDict, total=False):
+    """Spelled alike in both styles: also Graph's JSON."""
+
+    users: TargetConfigurationInput
+
+
+M365CollaborationInboundInput: TypeAlias = (
+    CrossTenantAccessPolicyM365CollaborationInboundSetting
+    | CrossTenantAccessPolicyM365CollaborationInboundSettingArgsDict
+)
+
+
+@dataclass(frozen=True)
+class CrossTenantAccessPolicyM365CollaborationOutboundSetting:
+    """`crossTenantAccessPolicyM365CollaborationOutboundSetting`: which of this tenant's users and
+    groups may collaborate with the partner in Microsoft 365 apps."""
+
+    users_and_groups: TargetConfigurationInput | None = _graph("usersAndGroups")
+
+
+class CrossTenantAccessPolicyM365CollaborationOutboundSettingArgsDict(TypedDict, total=False):
+    users_and_groups: TargetConfigurationInput
+
+
+class CrossTenantAccessPolicyM365CollaborationOutboundSettingGraphDict(TypedDict, total=False):
+    usersAndGroups: TargetConfigurationInput
+
+
+M365CollaborationOutboundInput: TypeAlias = (
+    CrossTenantAccessPolicyM365CollaborationOutboundSetting
+    | CrossTenantAccessPolicyM365CollaborationOutboundSettingArgsDict
+    | CrossTenantAccessPolicyM365CollaborationOutboundSettingGraphDict
+)

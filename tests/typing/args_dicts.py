@@ -1,0 +1,53 @@
+"""What mypy (strict) must say about nested inputs: checked as part of the project's `mypy` run.
+
+Never imported or run. Each `type: ignore[...]` below marks an error mypy must report there; with
+`warn_unused_ignores` (strict), mypy fails if it stops reporting it, so the TypedDicts cannot
+quietly turn into `dict[str, Any]`.
+"""
+
+from __future__ import annotations
+
+from entra_crosstenant import (
+    CrossTenantAccessPolicyB2BSettingArgsDict,
+    CrossTenantAccessPolicyPartner,
+    CrossTenantAccessPolicyTarget,
+    InboundOutboundPolicyConfiguration,
+)
+
+PARTNER = "5b8e2c1a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
+
+
+def accepted() -> None:
+    """Typed classes, snake_case dicts and Graph's camelCase dicts, also nested in each other."""
+    b2b: CrossTenantAccessPolicyB2BSettingArgsDict = {
+        "users_and_groups": {
+            "access_type": "allowed",
+            "targets": [{"target": "AllUsers", "target_type": "user"}],
+        },
+        "applications": {
+            "accessType": "blocked",
+            "targets": [CrossTenantAccessPolicyTarget.all_applications()],
+        },
+    }
+    CrossTenantAccessPolicyPartner(
+        "p",
+        partner_tenant_id=PARTNER,
+        automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True),
+        inbound_trust={"is_mfa_accepted": True},
+        b2b_collaboration_inbound=b2b,
+        b2b_collaboration_outbound={"usersAndGroups": {"accessType": "blocked"}},
+        tenant_restrictions={
+            "devices": {"mode": "blocked", "rule": "device.isCompliant -eq False"}
+        },
+        m365_collaboration_outbound={"users_and_groups": {"access_type": "allowed"}},
+    )
+
+
+def refused() -> None:
+    CrossTenantAccessPolicyPartner(
+        "p",
+        partner_tenant_id=PARTNER,
+        inbound_trust={"is_mfa_acepted": True},  # type: ignore[arg-type]
+        b2b_collaboration_inbound={"users_and_groups": {"access_type": "maybe"}},  # type: ignore[arg-type]
+        tenant_restrictions={"devices": {"mode": "include", "rule": "x"}},  # type: ignore[arg-type]
+    )
