@@ -274,3 +274,83 @@ def test_partner_with_a_policy_outside_the_program_is_named_on_destroy(
     assert f"{PARTNER}/identitySynchronization" in message
     assert stored_partner(deployment) is not None
     assert len(deployment.resources(stack, "CrossTenantAccessPolicyPartner")) == 1
+
+
+def test_snake_case_settings_beta_arguments_and_values_from_the_future(
+    deployment: Deployment,
+) -> None:
+    """Pulumi-style snake_case dicts reach Graph as its JSON; beta-only arguments move both
+    resources to beta; values Graph adds later (unknownFutureValue, new members, new
+    properties) are read without failure or drift."""
+
+    def program() -> None:
+        partner = CrossTenantAccessPolicyPartner(
+            "partner",
+            partner_tenant_id=PARTNER,
+            inbound_trust={"is_mfa_accepted": True},
+            b2b_collaboration_inbound={
+                "users_and_groups": {
+                    "access_type": "allowed",
+                    "targets": [{"target": GROUP, "target_type": "group"}],
+                }
+            },
+            m365_collaboration_outbound={"users_and_groups": {"accessType": "blocked"}},
+            block_service_provider_outbound_access=True,
+        )
+        CrossTenantIdentitySyncPolicyPartner(
+            "sync", partner=partner, group_sync_allowed=True, role_enabled_group_sync_allowed=True
+        )
+
+    stack = deployment.stack("snake", program)
+    mark = deployment.mark()
+    assert stack.up().summary.resource_changes == {"create": 3}
+    beta_partners = PARTNERS.replace("/v1.0/", "/beta/")
+    assert deployment.calls(mark) == [
+        ("POST", beta_partners, 201),
+        ("PUT", POLICY_PATH.replace("/v1.0/", "/beta/"), 204),
+    ]
+    stored = stored_partner(deployment)
+    assert stored is not None
+    assert stored["inboundTrust"]["isMfaAccepted"] is True
+    assert stored["b2bCollaborationInbound"]["usersAndGroups"]["targets"] == [
+        {"target": GROUP, "targetType": "group"}
+    ]
+    assert stored["m365CollaborationOutbound"]["usersAndGroups"]["accessType"] == "blocked"
+    assert stored["blockServiceProviderOutboundAccess"] is True
+    assert deployment.policy(PARTNER) == {
+        "tenantId": PARTNER,
+        "userSyncInbound": {"isSyncAllowed": True},
+        "groupSyncInbound": {"isSyncAllowed": True},
+        "roleEnabledGroupSyncInbound": {"isSyncAllowed": True},
+    }
+    assert stack.preview().change_summary == {"same": 3}
+
+    # Graph answers with what a newer service knows: the sentinel, a member and a property
+    # this client has never seen, next to the declared values.
+    deployment.emulator.control.patch_object_out_of_band(
+        "partner",
+        PARTNER,
+        {
+            "b2bCollaborationInbound": {
+                **stored["b2bCollaborationInbound"],
+                "applications": {
+                    "accessType": "unknownFutureValue",
+                    "targets": [{"target": "x", "targetType": "servicePrincipalFromTheFuture"}],
+                },
+                "newSettingFromTheFuture": {"isOn": True},
+            },
+            "tenantRestrictions": {"devices": {"mode": "unknownFutureValue", "rule": "x"}},
+        },
+    )
+    mark = deployment.mark()
+    stack.refresh()
+    assert sorted(deployment.calls(mark)) == [  # the engine refreshes both at once
+        ("GET", f"{beta_partners}/{PARTNER}", 200),
+        ("GET", POLICY_PATH.replace("/v1.0/", "/beta/"), 200),
+    ]
+    (recorded,) = deployment.resources(stack, "CrossTenantAccessPolicyPartner")
+    applications = recorded["outputs"]["b2b_collaboration_inbound"]["applications"]
+    assert applications["accessType"] == "unknownFutureValue"
+    assert stack.preview().change_summary == {"same": 3}
+    stack.destroy()
+    assert stored_partner(deployment) is None
