@@ -346,7 +346,6 @@ def object_to_graph_json(
     path: str,
     *,
     skip: Any = None,
-    writable: bool = True,
 ) -> tuple[Any, list[str]]:
     """A dict as Graph's JSON for `complex_type`, with its problems: unknown, wrongly cased or
     mixed-spelling keys, read-only properties, missing required ones, and nested ones."""
@@ -366,7 +365,7 @@ def object_to_graph_json(
             found.append(_unknown_key(complex_type, key, path, snake=snake))
             continue
         prop = complex_type.properties[name]
-        if writable and prop.read_only:
+        if prop.read_only:
             found.append(f"{path}.{key} is read-only in Graph; remove it")
             continue
         out[name], wrong = to_graph_json(prop, item, f"{path}.{key}", skip=skip)
