@@ -9,6 +9,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from entra_crosstenant.resources.identity_sync_policy import (
     IdentitySyncPolicyProvider,
+    exactly_as_put,
     from_graph,
     graph_body,
     graph_version,
@@ -246,3 +247,27 @@ def test_from_graph_reads_every_property_and_tolerates_nulls() -> None:
         "external_cloud_authorized_application_id": None,
     }
     assert from_graph({"userSyncInbound": None})["user_sync_allowed"] is None
+
+
+def test_exactly_as_put_counts_beta_and_unknown_properties() -> None:
+    declared = {"display_name": "Fabrikam", "user_sync_allowed": True}
+    ours = {
+        "tenantId": TENANT,
+        "displayName": "Fabrikam",
+        "userSyncInbound": {"isSyncAllowed": True},
+    }
+    # What our v1.0 PUT leaves, read on beta: beta-only properties null (or off).
+    assert exactly_as_put(
+        {**ours, "groupSyncInbound": None, "externalCloudAuthorizedApplicationId": None}, declared
+    )
+    assert exactly_as_put({**ours, "groupSyncInbound": {"isSyncAllowed": False}}, declared)
+    # Group sync on, an app for cross-cloud sync, or a property this package does not know.
+    assert not exactly_as_put({**ours, "groupSyncInbound": {"isSyncAllowed": True}}, declared)
+    assert not exactly_as_put({**ours, "externalCloudAuthorizedApplicationId": APP}, declared)
+    assert not exactly_as_put(
+        {**ours, "roleEnabledGroupSyncInbound": {"isSyncAllowed": True}}, declared
+    )
+    # Declared values must be there exactly; an undeclared display name must be unset.
+    assert not exactly_as_put({**ours, "displayName": "Other"}, declared)
+    assert not exactly_as_put(ours, {"user_sync_allowed": True})
+    assert exactly_as_put({**ours, "@odata.context": "x"}, declared)

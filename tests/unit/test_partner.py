@@ -15,7 +15,7 @@ from entra_crosstenant import (
     CrossTenantAccessPolicyTargetConfiguration,
     InboundOutboundPolicyConfiguration,
 )
-from entra_crosstenant.resources.partner import PartnerProvider, matches
+from entra_crosstenant.resources.partner import PartnerProvider, _as_posted, matches
 from entra_crosstenant.resources.policy_types import to_graph
 
 TENANT = "5b8e2c1a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
@@ -193,3 +193,28 @@ def test_check_reports_unknown_connection_settings(provider: PartnerProvider) ->
     found = failures(provider, connection={"tenantId": TENANT, "clientSecrett": "x"})
     assert set(found) == {"connection"}
     assert "clientSecrett" in found["connection"]
+
+
+def test_as_posted_counts_every_property_graph_returns() -> None:
+    declared = {"automaticUserConsentSettings": {"inboundAllowed": True}}
+    posted = {
+        "@odata.context": "https://graph.microsoft.com/beta/$metadata#...",
+        "tenantId": TENANT,
+        "isInMultiTenantOrganization": False,  # read-only: never ours to write
+        "automaticUserConsentSettings": {"inboundAllowed": True, "outboundAllowed": None},
+        "inboundTrust": None,
+        "b2bCollaborationInbound": {"usersAndGroups": None, "applications": None},
+        "crossCloudMeetingConfiguration": {"inboundAllowed": None, "outboundAllowed": None},
+        "isServiceProvider": None,
+        "m365Capabilities": [],
+    }
+    assert _as_posted(posted, declared)
+    # A beta-only or unmodelled setting someone turned on makes it someone else's partner.
+    assert not _as_posted({**posted, "blockServiceProviderOutboundAccess": True}, declared)
+    assert not _as_posted({**posted, "isServiceProvider": True}, declared)
+    assert not _as_posted({**posted, "protectedContentSharing": {"inboundAllowed": True}}, declared)
+    # A declared setting that differs, or is missing, too.
+    assert not _as_posted(
+        {**posted, "automaticUserConsentSettings": {"inboundAllowed": False}}, declared
+    )
+    assert not _as_posted(posted, {**declared, "isServiceProvider": True})

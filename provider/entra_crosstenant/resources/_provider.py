@@ -189,6 +189,21 @@ class GraphResourceProvider(ResourceProvider):
             delay = min(delay * 2, 4.0)
 
 
+def unset_in_graph(value: Any) -> bool:
+    """Does a Graph value say nothing: null, false, empty, or made only of such values?
+
+    How a property a create did not send reads back (`{"inboundAllowed": null}`, `false`), so an
+    existing object whose undeclared properties are all unset is what that create would write.
+    """
+    if value is None or value is False:
+        return True
+    if isinstance(value, Mapping):
+        return all(unset_in_graph(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return not value
+    return False
+
+
 def _wrong_tenant(home: str, now: str) -> str:
     return (
         f"this object lives in tenant {home}, but the connection settings now point at tenant "

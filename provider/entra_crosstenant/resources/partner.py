@@ -53,6 +53,7 @@ from entra_crosstenant.resources._provider import (
     ProviderError,
     consistency_window,
     request_ids,
+    unset_in_graph,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
 from entra_crosstenant.resources.policy_types import (
@@ -120,17 +121,20 @@ def matches(declared: Any, live: Any) -> bool:
 
 
 def _as_posted(existing: Mapping[str, Any], declared: Mapping[str, Any]) -> bool:
-    """Is `existing` what a POST of `declared` creates: the declared settings, no other set?
+    """Is `existing` (read on beta) what a POST of `declared` creates: the declared settings,
+    no other set?
 
     Then taking it over changes nothing in Graph, so it needs no adopt_existing; a partner
-    someone configured differently still does. Nulls never count, target lists are sets.
+    someone configured differently still does. Every property Graph returns counts, also those
+    this package does not manage or know; nulls never count, target lists are sets.
     """
-    for name, prop in _PARTNER_TYPE.properties.items():
-        if prop.read_only:
+    for name in {*existing, *declared}:
+        prop = _PARTNER_TYPE.properties.get(name)
+        if name.startswith("@") or (prop is not None and prop.read_only):
             continue
         live = existing.get(name)
         if name not in declared:
-            if _prune(live) not in (None, {}):
+            if not unset_in_graph(live):
                 return False
         elif not (matches(declared[name], live) and matches(_prune(live), declared[name])):
             return False
@@ -210,8 +214,9 @@ class PartnerProvider(GraphResourceProvider):
         # not a sign of soft delete, so read within the consistency window.
         until = time.time() + consistency_window() if error.attempts > 1 else 0.0
         try:
+            # On beta: v1.0 hides beta-only settings, which must count as "set" too.
             existing = self.retry_not_found(
-                lambda: client.request("GET", partner_path(tenant)), until=until
+                lambda: client.request("GET", partner_path(tenant), version="beta"), until=until
             )
         except GraphError as missing:
             if missing.status != 404:
