@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
+from entra_crosstenant import _engine_log
 from entra_crosstenant.graph import GraphClient, GraphError, client_for
 from entra_crosstenant.resources import _validation as v
 from entra_crosstenant.settings import ConnectionSettings
@@ -109,19 +110,25 @@ class GraphResourceProvider(ResourceProvider):
         return {a: values[a] for a, d in cls.STATE_ARGS.items() if values.get(a, d) != d}
 
     def _moved_tenant(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        """A connection naming another tenant moves the object there: a replacement.
+        """Only a connection whose own tenant_id names another tenant moves the object there.
 
-        When the program's connection did not change but the ambient settings (stack config,
-        environment) now point at another tenant, that is almost always a mistake in the shell
-        or pipeline, not a wish to move: stop, rather than create copies in the wrong tenant.
+        Anything else that resolves to another tenant (the connection removed, emptied or without
+        its tenant_id, so the stack config or environment decide; or those changed under an
+        unchanged program) is a mistake in the program, shell or pipeline, not a wish to move:
+        stop, rather than create copies in the wrong tenant and delete the real ones.
         """
         home = olds.get(HOME_TENANT_KEY)
         now = self.settings(news).tenant_id
         if not home or not now or v.is_unknown(now) or now.lower() == home:
             return []
-        if news.get(CONNECTION_KEY) != olds.get(CONNECTION_KEY):
-            return [CONNECTION_KEY]
-        raise ProviderError(_wrong_tenant(home, now))
+        if not names_a_tenant(news.get(CONNECTION_KEY)):
+            raise ProviderError(_wrong_tenant(home, now))
+        _engine_log.warn(
+            f"this object leaves tenant {home} and enters tenant {now.lower()}: its connection's "
+            f"tenant_id names {now.lower()}, so it is replaced: created there, then deleted from "
+            f"{home}"
+        )
+        return [CONNECTION_KEY]
 
     def configure(self, req: ConfigureRequest) -> None:
         self._config = _stack_config(req)
@@ -204,13 +211,22 @@ def unset_in_graph(value: Any) -> bool:
     return False
 
 
+def names_a_tenant(connection: Any) -> bool:
+    """Does the program's own connection name a tenant (not left to config or environment)?"""
+    if not isinstance(connection, Mapping):
+        return False
+    tenant = connection.get("tenantId", connection.get("tenant_id"))
+    return isinstance(tenant, str) and bool(tenant.strip())
+
+
 def _wrong_tenant(home: str, now: str) -> str:
     return (
         f"this object lives in tenant {home}, but the connection settings now point at tenant "
-        f"{now}. Nothing was changed. Restore the settings for {home} (stack config "
-        "entra-crosstenant:tenantId, AZURE_TENANT_ID or ARM_TENANT_ID, or the resource's "
-        "connection); to move the object to the other tenant, give the resource a connection "
-        "for that tenant, which replaces it there."
+        f"{now}. Nothing was changed. An object moves to another tenant only when the resource's "
+        "own connection names it (Connection(tenant_id=...), or NAMESPACE:tenantId with "
+        "Connection.from_config); the stack config (entra-crosstenant:tenantId) and the "
+        "environment (AZURE_TENANT_ID, ARM_TENANT_ID) never move it. Restore the settings for "
+        f"{home}, or name the new tenant in the resource's connection to replace the object there."
     )
 
 
