@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
+from entra_crosstenant.resources import _provider
 from entra_crosstenant.resources.identity_sync_policy import (
     IdentitySyncPolicyProvider,
     exactly_as_put,
@@ -14,25 +15,18 @@ from entra_crosstenant.resources.identity_sync_policy import (
     graph_body,
     graph_version,
 )
+from tests.unit.conftest import Shell, unconfigured
 
 TENANT = "9c5d131d-b1c3-4fc4-9e3f-c6557947d551"
 APP = "2fc3c2d6-7d4a-4c6b-9f56-6f1f3b0e4a11"
-GOOD_ENV = {
-    "AZURE_TENANT_ID": "11111111-2222-3333-4444-555555555555",
-    "AZURE_CLIENT_ID": "66666666-7777-8888-9999-000000000000",
-    "AZURE_CLIENT_SECRET": "not-a-real-secret",
-}
 
 
 @pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> IdentitySyncPolicyProvider:
-    for name in [n for n in __import__("os").environ if n.startswith(("AZURE_", "ARM_", "ENTRA_"))]:
-        monkeypatch.delenv(name)
-    for name, value in GOOD_ENV.items():
-        monkeypatch.setenv(name, value)
-    p = IdentitySyncPolicyProvider()
-    p._config = {}
-    return p
+def provider(monkeypatch: pytest.MonkeyPatch, shell: Shell) -> IdentitySyncPolicyProvider:
+    shell()
+    # check() signs in; here, without a network, every sign-in works (tests/engine sign in).
+    monkeypatch.setattr(_provider, "sign_in", lambda _settings: None)
+    return unconfigured(IdentitySyncPolicyProvider)
 
 
 def check(
@@ -136,8 +130,9 @@ def test_check_reports_missing_connection_settings(
     monkeypatch.delenv("AZURE_CLIENT_SECRET")
     monkeypatch.delenv("AZURE_CLIENT_ID")
     _, failures = check(provider, partner_tenant_id=TENANT)
-    assert set(failures) == {"connection"}
-    assert "AZURE_CLIENT_ID" in failures["connection"]
+    # The resource has no connection, so the problem is the resource's, not a `connection`'s.
+    assert set(failures) == {""}
+    assert "AZURE_CLIENT_ID" in failures[""]
 
 
 def outputs(**over: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -15,22 +14,20 @@ from entra_crosstenant import (
     CrossTenantAccessPolicyTargetConfiguration,
     InboundOutboundPolicyConfiguration,
 )
+from entra_crosstenant.resources import _provider
 from entra_crosstenant.resources.partner import PartnerProvider, _as_posted, matches
 from entra_crosstenant.resources.policy_types import to_graph
+from tests.unit.conftest import Shell, unconfigured
 
 TENANT = "5b8e2c1a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
 
 
 @pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> PartnerProvider:
-    for name in [n for n in os.environ if n.startswith(("AZURE_", "ARM_", "ENTRA_"))]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AZURE_TENANT_ID", "11111111-2222-3333-4444-555555555555")
-    monkeypatch.setenv("AZURE_CLIENT_ID", "66666666-7777-8888-9999-000000000000")
-    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-a-real-secret")
-    p = PartnerProvider()
-    p._config = {}
-    return p
+def provider(monkeypatch: pytest.MonkeyPatch, shell: Shell) -> PartnerProvider:
+    shell()
+    # check() signs in; here, without a network, every sign-in works (tests/engine sign in).
+    monkeypatch.setattr(_provider, "sign_in", lambda _settings: None)
+    return unconfigured(PartnerProvider)
 
 
 def failures(provider: PartnerProvider, **news: Any) -> dict[str, str]:

@@ -9,6 +9,7 @@ process, shared by every resource of the deployment.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -16,6 +17,8 @@ from typing import Any, ClassVar, TypeVar
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
 from entra_crosstenant import _engine_log
+from entra_crosstenant.auth import CredentialError, credential_for
+from entra_crosstenant.auth._factory import identity_key
 from entra_crosstenant.graph import GraphClient, GraphError, client_for
 from entra_crosstenant.resources import _validation as v
 from entra_crosstenant.settings import ConnectionSettings
@@ -74,11 +77,11 @@ class GraphResourceProvider(ResourceProvider):
     STATE_ARGS: ClassVar[dict[str, Any]]
     _config: dict[str, Any]
 
-    # -- no network -----------------------------------------------------------------------
+    # -- no Graph call: check signs in once per connection, diff is pure ------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked, failures = v.run(news, self.RULES)
         if not failures:
-            failures = self.settings_failures(checked)
+            failures = self.connection_failures(checked)
         return CheckResult(checked, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -153,9 +156,25 @@ class GraphResourceProvider(ResourceProvider):
             overrides if isinstance(overrides, Mapping) else None,
         )
 
-    def settings_failures(self, props: Mapping[str, Any]) -> list[CheckFailure]:
-        """Missing or contradictory connection settings, reported at preview."""
-        return [CheckFailure(CONNECTION_KEY, p) for p in self.settings(props).validate()]
+    def connection_failures(self, props: Mapping[str, Any]) -> list[CheckFailure]:
+        """Missing or contradictory settings, else a failed sign-in: reported at preview.
+
+        Blamed on `connection` only when the program set one; the messages name the config key
+        or variable. A connection with values still unknown (outputs of resources not yet
+        created) is checked when `up` knows them.
+        """
+        connection = props.get(CONNECTION_KEY)
+        if v.is_unknown(connection) or (
+            isinstance(connection, Mapping) and any(map(v.is_unknown, connection.values()))
+        ):
+            return []
+        where = CONNECTION_KEY if connection else ""
+        settings = self.settings(props)
+        problems = settings.validate()
+        if not problems:
+            problem = sign_in(settings)
+            problems = [problem] if problem else []
+        return [CheckFailure(where, p) for p in problems]
 
     def client(self, props: Mapping[str, Any]) -> GraphClient:
         """The shared client for these props' connection, never for a tenant other than home."""
@@ -228,6 +247,54 @@ def _wrong_tenant(home: str, now: str) -> str:
         "environment (AZURE_TENANT_ID, ARM_TENANT_ID) never move it. Restore the settings for "
         f"{home}, or name the new tenant in the resource's connection to replace the object there."
     )
+
+
+# -- signing in at check ------------------------------------------------------------------
+# Attempts for a sign-in that failed on the way (authority unreachable, 5xx), and the pause
+# before each retry: a blip must not fail a preview, a dead authority must fail it in seconds.
+SIGN_IN_ATTEMPTS = 3
+_SIGN_IN_PAUSE_SECONDS = 1.0
+
+_sign_in_lock = threading.Lock()
+_sign_in_locks: dict[tuple[Any, ...], threading.Lock] = {}
+_sign_in_failures: dict[tuple[Any, ...], str] = {}
+
+
+def sign_in(settings: ConnectionSettings) -> str | None:
+    """Get these settings' token, as `up` would: None when it works, else why it failed.
+
+    The credential is the process-wide one `client_for` uses, so the token is cached for the
+    writes that follow (one token request per connection per deployment). A failure is kept for
+    the rest of the process too: a hundred resources on one bad secret make one request.
+    """
+    key = (identity_key(settings), settings.scope)
+    with _sign_in_lock:
+        lock = _sign_in_locks.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _sign_in_failures:
+            problem = _first_token(settings)
+            if problem is None:
+                return None
+            _sign_in_failures[key] = problem
+        return _sign_in_failures[key]
+
+
+def _first_token(settings: ConnectionSettings) -> str | None:
+    """One token, retrying only failures on the way to Entra; None, or the failure explained."""
+    credential = credential_for(settings)
+    attempt = 1
+    while True:
+        try:
+            credential.get_token(settings.scope)
+            return None
+        except CredentialError as error:
+            if not error.transient or attempt == SIGN_IN_ATTEMPTS:
+                tries = f" (tried {attempt} times)" if attempt > 1 else ""
+                origins = ", ".join(settings.identity_origins())
+                source = f"; the app and its credential come from {origins}" if origins else ""
+                return f"{error}{tries}. Nothing was changed{source}"
+        time.sleep(_SIGN_IN_PAUSE_SECONDS * attempt)
+        attempt += 1
 
 
 def consistency_window() -> float:
