@@ -45,6 +45,65 @@ _KEYS = {
 }
 
 
+# A connection names its credential with one of these (with clientId, except for useMsi).
+_CREDENTIAL_FIELDS = (
+    "client_secret",
+    "client_certificate_path",
+    "client_certificate",
+    "federated_token_file",
+    "use_oidc",
+    "use_msi",
+)
+
+
+class ConnectionConfigMissingError(pulumi.ConfigMissingError):
+    """A `Connection.from_config` namespace lacks its tenant or credential; says what to set.
+
+    `key` is the first missing key (as `pulumi.ConfigMissingError` has it); `missing` all of them.
+    """
+
+    def __init__(self, namespace: str, missing: list[tuple[str, bool, str]]) -> None:
+        key, secret, _ = missing[0]
+        super().__init__(f"{namespace}:{key}", secret)
+        self.namespace = namespace
+        self.missing = [f"{namespace}:{k}" for k, _, _ in missing]
+        commands = "\n".join(
+            f"\tpulumi config set{' --secret' if s else ''} {namespace}:{k} <{what}>"
+            for k, s, what in missing
+        )
+        self.args = (
+            f"Missing required configuration for the Entra connection '{namespace}' "
+            f"(Connection.from_config); set it with:\n{commands}\n"
+            "(instead of a secret, a certificate, workload identity or managed identity: see "
+            "docs/authentication.md)",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _missing_in_config(values: Mapping[str, Any]) -> list[tuple[str, bool, str]]:
+    """What a namespace still needs, as (key, secret, what): tenant, client id, credential."""
+
+    def given(name: str) -> bool:
+        value = values.get(name)
+        if isinstance(value, pulumi.Output):
+            return True  # a secret: set, even if its value cannot be looked at here
+        if name in ("use_oidc", "use_msi"):
+            return str(value).strip().lower() in ("true", "1", "yes", "on")
+        return value is not None and str(value).strip() != ""
+
+    missing = []
+    if not given("tenant_id"):
+        missing.append(("tenantId", False, "tenant GUID"))
+    credential = [f for f in _CREDENTIAL_FIELDS if given(f)]
+    if credential != ["use_msi"] and not given("client_id"):
+        missing.append(("clientId", False, "app client id"))
+    if not credential:
+        missing.append(("clientSecret", True, "secret value"))
+    return missing
+
+
 @dataclass(frozen=True)
 class Connection:
     """Tenant, credential and cloud for the resources that name it (see the module docstring).
@@ -85,6 +144,11 @@ class Connection:
 
         Keys are the camelCase names of `entra-crosstenant:*` (tenantId, clientId, clientSecret,
         clientCertificatePath, ...); set secrets with `pulumi config set --secret`.
+
+        Like `pulumi.Config.require`, it raises `ConnectionConfigMissingError` (a
+        `pulumi.ConfigMissingError`) when the namespace names no tenant or no credential: a
+        connection that silently fell back to whatever the shell points at would deploy into
+        the wrong tenant.
         """
         config = pulumi.Config(namespace)
         values: dict[str, Any] = {}
@@ -92,6 +156,9 @@ class Connection:
             value = config.get_secret(key) if name in _SECRET_FIELDS else config.get(key)
             if value is not None:
                 values[name] = value
+        missing = _missing_in_config(values)
+        if missing:
+            raise ConnectionConfigMissingError(namespace, missing)
         return cls(**values)
 
     @classmethod

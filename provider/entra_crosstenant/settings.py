@@ -79,6 +79,8 @@ DEFAULT_RETRY_DEADLINE_SECONDS = 300.0
 GITHUB_OIDC_URL_ENV = "ACTIONS_ID_TOKEN_REQUEST_URL"
 GITHUB_OIDC_TOKEN_ENV = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"  # noqa: S105 - a variable name
 
+_SECRET_NAMES = frozenset({"client_secret", "client_certificate_password", "client_certificate"})
+
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
@@ -247,6 +249,10 @@ class ConnectionSettings:
         """Where a setting came from, e.g. `AZURE_CLIENT_SECRET` or `stack config ...`."""
         return dict(self.origins).get(name)
 
+    def identity_origins(self) -> tuple[str, ...]:
+        """Where the app identity's settings came from (one source, by the group rule)."""
+        return tuple(o for s in _SPECS if s.group and (o := self.origin(s.name)))
+
     # ----------------------------------------------------------------------------- derived
     def resolved_cloud(self) -> Cloud:
         """The `Cloud`; raises `SettingsError` for an unknown name."""
@@ -340,14 +346,7 @@ class ConnectionSettings:
 
     def _credential_problems(self) -> list[str]:
         problems: list[str] = []
-        group_origin = next(
-            (self.origin(s.name) for s in _SPECS if s.group and self.origin(s.name)), None
-        )
-        left_out = (
-            f"; not combined with {', '.join(self.ignored)} from a lower source"
-            if self.ignored
-            else ""
-        )
+        group_origin = next(iter(self.identity_origins()), None)
         chosen = self.credential
         if chosen is not None and chosen not in CREDENTIAL_KINDS:
             problems.append(
@@ -357,12 +356,7 @@ class ConnectionSettings:
             chosen = None
         kinds = self.credential_kinds()
         if not self.configured_kinds():
-            problems.append(
-                "no credential settings: set one of "
-                + "; ".join(_NEEDS[k] for k in CREDENTIAL_KINDS)
-                + (f" (the app identity was taken from {group_origin}" if group_origin else "")
-                + (f"{left_out})" if group_origin else "")
-            )
+            problems.append(_no_credential(self, group_origin))
             return problems
         if chosen is None and {"client_secret", "certificate"} <= set(kinds):
             problems.append(
@@ -375,9 +369,8 @@ class ConnectionSettings:
         needs_client_id = set(kinds) - {"managed_identity"}
         if needs_client_id and not self.client_id:
             problems.append(
-                f"no client id for the app: set {names_for('client_id')} in the same place as its "
-                f"credential ({group_origin}); client ids and credentials are never combined from "
-                f"different sources{left_out}"
+                f"no client id for the app whose credential comes from {group_origin}: set it "
+                f"in {_beside(group_origin, 'client_id')}{_unused(self.ignored)}"
             )
         elif self.client_id and not _GUID.match(self.client_id):
             problems.append(f"the client id is not a GUID; check {names_for('client_id')}")
@@ -429,6 +422,60 @@ _NEEDS: dict[CredentialKind, str] = {
         f"{names_for('use_msi')} (user-assigned: also {NAMESPACE}:msiClientId or the client id)"
     ),
 }
+
+
+def _beside(origin: str | None, name: str) -> str:
+    """Where to set `name` so that it comes from the same source as `origin`."""
+    spec = _BY_NAME[name]
+    if origin is None:
+        return names_for(name)
+    if origin.startswith("stack config"):
+        secret = " --secret" if name in _SECRET_NAMES else ""
+        key = f"{NAMESPACE}:{spec.key}"
+        value = "true" if spec.kind == "bool" else "<value>"
+        return f"{key} (`pulumi config set{secret} {key} {value}`)"
+    if origin.startswith("the resource's connection"):
+        return f"the resource's Connection ({name}=...)"
+    for attr in ("azure_env", "arm_env"):
+        if getattr(spec, attr) and any(getattr(s, attr) == origin for s in _SPECS):
+            return str(getattr(spec, attr))
+    return names_for(name)
+
+
+def _unused(ignored: tuple[str, ...]) -> str:
+    """Says which lower-source identity settings the group rule left out, and why."""
+    if not ignored:
+        return ""
+    verb = "is" if len(ignored) == 1 else "are"
+    return (
+        f". {', '.join(ignored)} {verb} not used: a client id and a credential are never "
+        "combined from different sources"
+    )
+
+
+def _no_credential(settings: ConnectionSettings, group_origin: str | None) -> str:
+    """The one paragraph for settings with no credential: the secret, where it belongs."""
+    others = (
+        "(or, instead of a secret, a certificate, workload identity or managed identity: see "
+        "docs/authentication.md)"
+    )
+    if group_origin is None:
+        return (
+            f"no credential: set the app's client id and secret, as {NAMESPACE}:clientId and "
+            f"`pulumi config set --secret {NAMESPACE}:clientSecret <value>`, or as "
+            f"AZURE_CLIENT_ID and AZURE_CLIENT_SECRET {others}"
+        )
+    unused = _unused(settings.ignored)
+    if settings.msi_client_id and not settings.client_id:
+        return (
+            f"no credential for the managed identity {settings.msi_client_id} (from "
+            f"{group_origin}): set {_beside(group_origin, 'use_msi')} to true{unused}"
+        )
+    app = f"the app {settings.client_id}" if settings.client_id else "the app"
+    return (
+        f"no credential for {app} (from {group_origin}): set its secret in "
+        f"{_beside(group_origin, 'client_secret')} {others}{unused}"
+    )
 
 
 def credential_needs(kind: CredentialKind) -> str:

@@ -22,6 +22,8 @@ PARTNER = "5b8e2c1a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
 PARTNERS = "/v1.0/policies/crossTenantAccessPolicy/partners"
 PARTNER_PATH = f"{PARTNERS}/{PARTNER}"
 POLICY_PATH = f"{PARTNER_PATH}/identitySynchronization"
+# The takeover check reads the whole partner, beta-only settings included.
+PARTNER_ON_BETA = PARTNER_PATH.replace("/v1.0/", "/beta/", 1)
 GROUP = "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a"
 
 
@@ -193,7 +195,7 @@ def test_existing_partner_is_refused_unless_adopted(deployment: Deployment) -> N
     stack.up()
     assert deployment.calls(mark) == [
         ("POST", PARTNERS, 409),
-        ("GET", PARTNER_PATH, 200),
+        ("GET", PARTNER_ON_BETA, 200),
         ("PATCH", PARTNER_PATH, 204),
     ]
     stored = stored_partner(deployment)
@@ -213,7 +215,7 @@ def test_a_post_whose_answer_was_lost_is_recognised_as_ours(deployment: Deployme
     assert deployment.calls(mark) == [
         ("POST", PARTNERS, None),
         ("POST", PARTNERS, 409),
-        ("GET", PARTNER_PATH, 200),
+        ("GET", PARTNER_ON_BETA, 200),
         ("PUT", POLICY_PATH, 204),
     ]
     stored = stored_partner(deployment)

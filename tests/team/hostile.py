@@ -317,9 +317,12 @@ _SETTINGS_ENV = {
 
 @contextlib.contextmanager
 def connection_settings() -> Iterator[None]:
-    """check() validates the connection settings too: give it complete, fake ones."""
+    """check() validates the connection settings and signs in: complete, fake ones that work."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "ARM_", "ENTRA_"))}
-    with mock.patch.dict(os.environ, {**clean, **_SETTINGS_ENV}, clear=True):
+    with (
+        mock.patch.dict(os.environ, {**clean, **_SETTINGS_ENV}, clear=True),
+        mock.patch("entra_crosstenant.resources._provider.sign_in", return_value=None),
+    ):
         yield
 
 

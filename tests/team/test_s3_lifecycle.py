@@ -28,7 +28,11 @@ def test_example_lifecycle_on_the_s3_backend(team: Team) -> None:
 
     mark = team.control.last_seq()
     assert team.run(stack, "preview").change_summary == {"same": 2 * len(declared) + 1}
-    assert team.control.requests(since=mark) == []  # preview: no Graph call, not even a token
+    # preview: no Graph call; one token request (the credentials are checked at preview)
+    assert [r["path"].rsplit("/", 1)[-1] for r in team.control.requests(since=mark)] == [
+        "openid-configuration",
+        "token",
+    ]
 
     renamed = [dict(p) for p in declared]
     renamed[1]["displayName"] = "Contoso Pharmaceuticals"

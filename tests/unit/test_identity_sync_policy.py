@@ -7,31 +7,26 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
+from entra_crosstenant.resources import _provider
 from entra_crosstenant.resources.identity_sync_policy import (
     IdentitySyncPolicyProvider,
+    exactly_as_put,
     from_graph,
     graph_body,
     graph_version,
 )
+from tests.unit.conftest import Shell, unconfigured
 
 TENANT = "9c5d131d-b1c3-4fc4-9e3f-c6557947d551"
 APP = "2fc3c2d6-7d4a-4c6b-9f56-6f1f3b0e4a11"
-GOOD_ENV = {
-    "AZURE_TENANT_ID": "11111111-2222-3333-4444-555555555555",
-    "AZURE_CLIENT_ID": "66666666-7777-8888-9999-000000000000",
-    "AZURE_CLIENT_SECRET": "not-a-real-secret",
-}
 
 
 @pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> IdentitySyncPolicyProvider:
-    for name in [n for n in __import__("os").environ if n.startswith(("AZURE_", "ARM_", "ENTRA_"))]:
-        monkeypatch.delenv(name)
-    for name, value in GOOD_ENV.items():
-        monkeypatch.setenv(name, value)
-    p = IdentitySyncPolicyProvider()
-    p._config = {}
-    return p
+def provider(monkeypatch: pytest.MonkeyPatch, shell: Shell) -> IdentitySyncPolicyProvider:
+    shell()
+    # check() signs in; here, without a network, every sign-in works (tests/engine sign in).
+    monkeypatch.setattr(_provider, "sign_in", lambda _settings: None)
+    return unconfigured(IdentitySyncPolicyProvider)
 
 
 def check(
@@ -135,8 +130,9 @@ def test_check_reports_missing_connection_settings(
     monkeypatch.delenv("AZURE_CLIENT_SECRET")
     monkeypatch.delenv("AZURE_CLIENT_ID")
     _, failures = check(provider, partner_tenant_id=TENANT)
-    assert set(failures) == {"connection"}
-    assert "AZURE_CLIENT_ID" in failures["connection"]
+    # The resource has no connection, so the problem is the resource's, not a `connection`'s.
+    assert set(failures) == {""}
+    assert "AZURE_CLIENT_ID" in failures[""]
 
 
 def outputs(**over: Any) -> dict[str, Any]:
@@ -279,3 +275,27 @@ def test_role_enabled_group_sync_needs_group_sync_declared_on(
         group_sync_allowed=UNKNOWN,
     )
     assert failures == {}
+
+
+def test_exactly_as_put_counts_beta_and_unknown_properties() -> None:
+    declared = {"display_name": "Fabrikam", "user_sync_allowed": True}
+    ours = {
+        "tenantId": TENANT,
+        "displayName": "Fabrikam",
+        "userSyncInbound": {"isSyncAllowed": True},
+    }
+    # What our v1.0 PUT leaves, read on beta: beta-only properties null (or off).
+    assert exactly_as_put(
+        {**ours, "groupSyncInbound": None, "externalCloudAuthorizedApplicationId": None}, declared
+    )
+    assert exactly_as_put({**ours, "groupSyncInbound": {"isSyncAllowed": False}}, declared)
+    # Group sync on, an app for cross-cloud sync, or a property this package does not know.
+    assert not exactly_as_put({**ours, "groupSyncInbound": {"isSyncAllowed": True}}, declared)
+    assert not exactly_as_put({**ours, "externalCloudAuthorizedApplicationId": APP}, declared)
+    assert not exactly_as_put(
+        {**ours, "roleEnabledGroupSyncInbound": {"isSyncAllowed": True}}, declared
+    )
+    # Declared values must be there exactly; an undeclared display name must be unset.
+    assert not exactly_as_put({**ours, "displayName": "Other"}, declared)
+    assert not exactly_as_put(ours, {"user_sync_allowed": True})
+    assert exactly_as_put({**ours, "@odata.context": "x"}, declared)

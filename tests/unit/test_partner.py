@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -20,22 +19,20 @@ from entra_crosstenant import (
     DevicesFilter,
     InboundOutboundPolicyConfiguration,
 )
-from entra_crosstenant.resources.partner import PartnerProvider, graph_version, matches
+from entra_crosstenant.resources import _provider
+from entra_crosstenant.resources.partner import PartnerProvider, _as_posted, graph_version, matches
 from entra_crosstenant.resources.policy_types import to_graph
+from tests.unit.conftest import Shell, unconfigured
 
 TENANT = "5b8e2c1a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
 
 
 @pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> PartnerProvider:
-    for name in [n for n in os.environ if n.startswith(("AZURE_", "ARM_", "ENTRA_"))]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AZURE_TENANT_ID", "11111111-2222-3333-4444-555555555555")
-    monkeypatch.setenv("AZURE_CLIENT_ID", "66666666-7777-8888-9999-000000000000")
-    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-a-real-secret")
-    p = PartnerProvider()
-    p._config = {}
-    return p
+def provider(monkeypatch: pytest.MonkeyPatch, shell: Shell) -> PartnerProvider:
+    shell()
+    # check() signs in; here, without a network, every sign-in works (tests/engine sign in).
+    monkeypatch.setattr(_provider, "sign_in", lambda _settings: None)
+    return unconfigured(PartnerProvider)
 
 
 def failures(provider: PartnerProvider, **news: Any) -> dict[str, str]:
@@ -378,3 +375,28 @@ def test_beta_only_setting_moves_the_partner_to_beta(provider: PartnerProvider) 
 def test_settings_graph_keeps_to_itself_are_not_arguments(provider: PartnerProvider) -> None:
     for name in ("cross_cloud_meeting_configuration", "is_in_multi_tenant_organization"):
         assert "is not an argument" in failures(provider, **{name: {"inboundAllowed": True}})[name]
+
+
+def test_as_posted_counts_every_property_graph_returns() -> None:
+    declared = {"automaticUserConsentSettings": {"inboundAllowed": True}}
+    posted = {
+        "@odata.context": "https://graph.microsoft.com/beta/$metadata#...",
+        "tenantId": TENANT,
+        "isInMultiTenantOrganization": False,  # read-only: never ours to write
+        "automaticUserConsentSettings": {"inboundAllowed": True, "outboundAllowed": None},
+        "inboundTrust": None,
+        "b2bCollaborationInbound": {"usersAndGroups": None, "applications": None},
+        "crossCloudMeetingConfiguration": {"inboundAllowed": None, "outboundAllowed": None},
+        "isServiceProvider": None,
+        "m365Capabilities": [],
+    }
+    assert _as_posted(posted, declared)
+    # A beta-only or unmodelled setting someone turned on makes it someone else's partner.
+    assert not _as_posted({**posted, "blockServiceProviderOutboundAccess": True}, declared)
+    assert not _as_posted({**posted, "isServiceProvider": True}, declared)
+    assert not _as_posted({**posted, "protectedContentSharing": {"inboundAllowed": True}}, declared)
+    # A declared setting that differs, or is missing, too.
+    assert not _as_posted(
+        {**posted, "automaticUserConsentSettings": {"inboundAllowed": False}}, declared
+    )
+    assert not _as_posted(posted, {**declared, "isServiceProvider": True})

@@ -102,9 +102,11 @@ def test_client_id_from_config_never_pairs_with_an_env_secret() -> None:
     s = resolve(cfg(clientId=APP_A, tenantId=T_CONFIG), {"AZURE_CLIENT_SECRET": SECRET})
     assert s.client_secret is None
     [problem] = s.validate()
-    assert "no credential settings" in problem
-    assert "taken from stack config entra-crosstenant:clientId" in problem
-    assert "not combined with AZURE_CLIENT_SECRET from a lower source" in problem
+    assert f"no credential for the app {APP_A} (from stack config entra-crosstenant:clientId)" in (
+        problem
+    )
+    assert "pulumi config set --secret entra-crosstenant:clientSecret" in problem
+    assert "AZURE_CLIENT_SECRET is not used" in problem
     assert SECRET not in problem
 
 
@@ -113,16 +115,17 @@ def test_secret_without_client_id_in_its_source_is_reported_not_completed() -> N
     s = resolve({}, env)
     assert s.client_id is None
     [problem] = s.validate()
-    assert "no client id" in problem
-    assert "entra-crosstenant:clientId" in problem and "AZURE_CLIENT_ID" in problem
-    assert "(AZURE_CLIENT_SECRET)" in problem  # says where the credential came from
-    assert "not combined with ARM_CLIENT_ID" in problem  # and what it did not borrow
+    # Where the credential came from, where its client id belongs, and what it did not borrow.
+    assert "no client id for the app whose credential comes from AZURE_CLIENT_SECRET" in problem
+    assert "set it in AZURE_CLIENT_ID" in problem
+    assert "ARM_CLIENT_ID is not used" in problem
 
 
 def test_github_oidc_flag_from_arm_does_not_join_an_azure_client_id() -> None:
     env = {"AZURE_TENANT_ID": T_AZURE, "AZURE_CLIENT_ID": APP_B, "ARM_USE_OIDC": "true"}
     [problem] = resolve({}, env).validate()
-    assert "taken from AZURE_CLIENT_ID; not combined with ARM_USE_OIDC" in problem
+    assert f"no credential for the app {APP_B} (from AZURE_CLIENT_ID)" in problem
+    assert "ARM_USE_OIDC is not used" in problem
 
 
 def test_tenant_is_per_setting_even_when_the_group_comes_from_env() -> None:
@@ -181,24 +184,49 @@ def test_valid_settings_have_no_problems() -> None:
     assert s.retry_deadline_seconds == DEFAULT_RETRY_DEADLINE_SECONDS
 
 
-def test_nothing_set_lists_every_way_with_key_and_env() -> None:
+def test_nothing_set_says_what_to_set_in_one_short_paragraph() -> None:
     problems = resolve().validate()
     assert len(problems) == 2
     tenant, creds = sorted(problems, key=lambda p: not p.startswith("no tenant id"))
     assert "entra-crosstenant:tenantId" in tenant and "AZURE_TENANT_ID" in tenant
     assert "ARM_TENANT_ID" in tenant
     for name in (
-        "entra-crosstenant:clientSecret",
+        "entra-crosstenant:clientId",
+        "pulumi config set --secret entra-crosstenant:clientSecret",
+        "AZURE_CLIENT_ID",
         "AZURE_CLIENT_SECRET",
-        "ARM_CLIENT_SECRET",
-        "entra-crosstenant:clientCertificatePath",
-        "AZURE_CLIENT_CERTIFICATE_PATH",
-        "entra-crosstenant:federatedTokenFile",
-        "ARM_OIDC_TOKEN_FILE_PATH",
-        "entra-crosstenant:useMsi",
-        "ARM_USE_MSI",
+        "docs/authentication.md",
     ):
         assert name in creds
+    # Not a catalogue of every kind of credential and every name that sets it.
+    assert len(creds) < 320 and "\n" not in creds
+    assert "federatedTokenFile" not in creds and "useMsi" not in creds
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "expected"),
+    [
+        ({}, {"AZURE_CLIENT_ID": APP_B}, "set its secret in AZURE_CLIENT_SECRET "),
+        ({}, {"ARM_CLIENT_ID": APP_B}, "set its secret in ARM_CLIENT_SECRET "),
+        (
+            cfg(clientId=APP_A),
+            {},
+            "set its secret in entra-crosstenant:clientSecret (`pulumi config set --secret "
+            "entra-crosstenant:clientSecret <value>`)",
+        ),
+    ],
+)
+def test_a_missing_secret_is_named_where_its_client_id_is(
+    config: dict[str, str], env: dict[str, str], expected: str
+) -> None:
+    [problem] = resolve({**config, **cfg(tenantId=T_CONFIG)}, env).validate()
+    assert expected in problem and problem.startswith("no credential for the app")
+
+
+def test_a_missing_secret_in_a_connection_names_the_connection() -> None:
+    s = ConnectionSettings.resolve(cfg(tenantId=T_CONFIG), {}, {"clientId": APP_A})
+    [problem] = s.validate()
+    assert "set its secret in the resource's Connection (client_secret=...)" in problem
 
 
 def test_every_problem_at_once() -> None:

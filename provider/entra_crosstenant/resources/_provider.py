@@ -9,12 +9,16 @@ process, shared by every resource of the deployment.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
+from entra_crosstenant import _engine_log
+from entra_crosstenant.auth import CredentialError, credential_for
+from entra_crosstenant.auth._factory import identity_key
 from entra_crosstenant.graph import GraphClient, GraphError, client_for
 from entra_crosstenant.resources import _validation as v
 from entra_crosstenant.settings import ConnectionSettings
@@ -73,11 +77,11 @@ class GraphResourceProvider(ResourceProvider):
     STATE_ARGS: ClassVar[dict[str, Any]]
     _config: dict[str, Any]
 
-    # -- no network -----------------------------------------------------------------------
+    # -- no Graph call: check signs in once per connection, diff is pure ------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked, failures = v.run(news, self.RULES)
         if not failures:
-            failures = self.settings_failures(checked)
+            failures = self.connection_failures(checked)
         return CheckResult(checked, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -109,19 +113,25 @@ class GraphResourceProvider(ResourceProvider):
         return {a: values[a] for a, d in cls.STATE_ARGS.items() if values.get(a, d) != d}
 
     def _moved_tenant(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        """A connection naming another tenant moves the object there: a replacement.
+        """Only a connection whose own tenant_id names another tenant moves the object there.
 
-        When the program's connection did not change but the ambient settings (stack config,
-        environment) now point at another tenant, that is almost always a mistake in the shell
-        or pipeline, not a wish to move: stop, rather than create copies in the wrong tenant.
+        Anything else that resolves to another tenant (the connection removed, emptied or without
+        its tenant_id, so the stack config or environment decide; or those changed under an
+        unchanged program) is a mistake in the program, shell or pipeline, not a wish to move:
+        stop, rather than create copies in the wrong tenant and delete the real ones.
         """
         home = olds.get(HOME_TENANT_KEY)
         now = self.settings(news).tenant_id
         if not home or not now or v.is_unknown(now) or now.lower() == home:
             return []
-        if news.get(CONNECTION_KEY) != olds.get(CONNECTION_KEY):
-            return [CONNECTION_KEY]
-        raise ProviderError(_wrong_tenant(home, now))
+        if not names_a_tenant(news.get(CONNECTION_KEY)):
+            raise ProviderError(_wrong_tenant(home, now))
+        _engine_log.warn(
+            f"this object leaves tenant {home} and enters tenant {now.lower()}: its connection's "
+            f"tenant_id names {now.lower()}, so it is replaced: created there, then deleted from "
+            f"{home}"
+        )
+        return [CONNECTION_KEY]
 
     def configure(self, req: ConfigureRequest) -> None:
         self._config = _stack_config(req)
@@ -146,9 +156,25 @@ class GraphResourceProvider(ResourceProvider):
             overrides if isinstance(overrides, Mapping) else None,
         )
 
-    def settings_failures(self, props: Mapping[str, Any]) -> list[CheckFailure]:
-        """Missing or contradictory connection settings, reported at preview."""
-        return [CheckFailure(CONNECTION_KEY, p) for p in self.settings(props).validate()]
+    def connection_failures(self, props: Mapping[str, Any]) -> list[CheckFailure]:
+        """Missing or contradictory settings, else a failed sign-in: reported at preview.
+
+        Blamed on `connection` only when the program set one; the messages name the config key
+        or variable. A connection with values still unknown (outputs of resources not yet
+        created) is checked when `up` knows them.
+        """
+        connection = props.get(CONNECTION_KEY)
+        if v.is_unknown(connection) or (
+            isinstance(connection, Mapping) and any(map(v.is_unknown, connection.values()))
+        ):
+            return []
+        where = CONNECTION_KEY if connection else ""
+        settings = self.settings(props)
+        problems = settings.validate()
+        if not problems:
+            problem = sign_in(settings)
+            problems = [problem] if problem else []
+        return [CheckFailure(where, p) for p in problems]
 
     def client(self, props: Mapping[str, Any]) -> GraphClient:
         """The shared client for these props' connection, never for a tenant other than home."""
@@ -189,14 +215,86 @@ class GraphResourceProvider(ResourceProvider):
             delay = min(delay * 2, 4.0)
 
 
+def unset_in_graph(value: Any) -> bool:
+    """Does a Graph value say nothing: null, false, empty, or made only of such values?
+
+    How a property a create did not send reads back (`{"inboundAllowed": null}`, `false`), so an
+    existing object whose undeclared properties are all unset is what that create would write.
+    """
+    if value is None or value is False:
+        return True
+    if isinstance(value, Mapping):
+        return all(unset_in_graph(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return not value
+    return False
+
+
+def names_a_tenant(connection: Any) -> bool:
+    """Does the program's own connection name a tenant (not left to config or environment)?"""
+    if not isinstance(connection, Mapping):
+        return False
+    tenant = connection.get("tenantId", connection.get("tenant_id"))
+    return isinstance(tenant, str) and bool(tenant.strip())
+
+
 def _wrong_tenant(home: str, now: str) -> str:
     return (
         f"this object lives in tenant {home}, but the connection settings now point at tenant "
-        f"{now}. Nothing was changed. Restore the settings for {home} (stack config "
-        "entra-crosstenant:tenantId, AZURE_TENANT_ID or ARM_TENANT_ID, or the resource's "
-        "connection); to move the object to the other tenant, give the resource a connection "
-        "for that tenant, which replaces it there."
+        f"{now}. Nothing was changed. An object moves to another tenant only when the resource's "
+        "own connection names it (Connection(tenant_id=...), or NAMESPACE:tenantId with "
+        "Connection.from_config); the stack config (entra-crosstenant:tenantId) and the "
+        "environment (AZURE_TENANT_ID, ARM_TENANT_ID) never move it. Restore the settings for "
+        f"{home}, or name the new tenant in the resource's connection to replace the object there."
     )
+
+
+# -- signing in at check ------------------------------------------------------------------
+# Attempts for a sign-in that failed on the way (authority unreachable, 5xx), and the pause
+# before each retry: a blip must not fail a preview, a dead authority must fail it in seconds.
+SIGN_IN_ATTEMPTS = 3
+_SIGN_IN_PAUSE_SECONDS = 1.0
+
+_sign_in_lock = threading.Lock()
+_sign_in_locks: dict[tuple[Any, ...], threading.Lock] = {}
+_sign_in_failures: dict[tuple[Any, ...], str] = {}
+
+
+def sign_in(settings: ConnectionSettings) -> str | None:
+    """Get these settings' token, as `up` would: None when it works, else why it failed.
+
+    The credential is the process-wide one `client_for` uses, so the token is cached for the
+    writes that follow (one token request per connection per deployment). A failure is kept for
+    the rest of the process too: a hundred resources on one bad secret make one request.
+    """
+    key = (identity_key(settings), settings.scope)
+    with _sign_in_lock:
+        lock = _sign_in_locks.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _sign_in_failures:
+            problem = _first_token(settings)
+            if problem is None:
+                return None
+            _sign_in_failures[key] = problem
+        return _sign_in_failures[key]
+
+
+def _first_token(settings: ConnectionSettings) -> str | None:
+    """One token, retrying only failures on the way to Entra; None, or the failure explained."""
+    credential = credential_for(settings)
+    attempt = 1
+    while True:
+        try:
+            credential.get_token(settings.scope)
+            return None
+        except CredentialError as error:
+            if not error.transient or attempt == SIGN_IN_ATTEMPTS:
+                tries = f" (tried {attempt} times)" if attempt > 1 else ""
+                origins = ", ".join(settings.identity_origins())
+                source = f"; the app and its credential come from {origins}" if origins else ""
+                return f"{error}{tries}. Nothing was changed{source}"
+        time.sleep(_SIGN_IN_PAUSE_SECONDS * attempt)
+        attempt += 1
 
 
 def consistency_window() -> float:

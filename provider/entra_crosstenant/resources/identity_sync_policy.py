@@ -48,6 +48,7 @@ from entra_crosstenant.resources._provider import (
     ProviderError,
     consistency_window,
     request_ids,
+    unset_in_graph,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
 from entra_crosstenant.resources.partner import CrossTenantAccessPolicyPartner
@@ -125,6 +126,22 @@ def from_graph(body: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def exactly_as_put(live: Mapping[str, Any], declared: Mapping[str, Any]) -> bool:
+    """Is `live` (read on beta) what a PUT of `declared` creates? Declared properties equal,
+    every other property Graph returns (ours or ones this package does not know) unset."""
+    values = from_graph(live)
+    for prop in PROPERTIES:
+        wanted = declared.get(prop.arg)
+        if not (unset_in_graph(values[prop.arg]) if wanted is None else values[prop.arg] == wanted):
+            return False
+    managed = {prop.path[0] for prop in PROPERTIES}
+    return all(
+        unset_in_graph(value)
+        for name, value in live.items()
+        if name not in managed and name != "tenantId" and not name.startswith("@")
+    )
+
+
 def _changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[_Property]:
     """Declared properties whose value differs from the recorded one; unmanaged ones never do."""
     return [
@@ -196,7 +213,7 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
                 raise
             if props.get("adopt_existing"):
                 client.request("PATCH", policy_path(tenant), version=version, json=body)
-            elif not self._exactly_as_this_put_writes(client, tenant, version, props):
+            elif not self._exactly_as_this_put_writes(client, tenant, props):
                 raise ProviderError(
                     f"an identity-sync policy for partner tenant {tenant} already exists in this "
                     "tenant with other values than declared, and this resource did not create it. "
@@ -213,20 +230,20 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
         return CreateResult(id_=tenant, outs=outs)
 
     def _exactly_as_this_put_writes(
-        self, client: GraphClient, tenant: str, version: GraphVersion, props: Mapping[str, Any]
+        self, client: GraphClient, tenant: str, props: Mapping[str, Any]
     ) -> bool:
         """Is the existing policy what this PUT creates: declared values, nothing else set?
 
         Then taking it over changes nothing in Graph, so it needs no adopt_existing; a policy
-        someone set up differently still does. (Read within the consistency window: an earlier
-        attempt's object may not have replicated yet.)
+        someone set up differently still does. Read on beta, whatever version this resource
+        uses: v1.0 hides beta-only properties such as group sync. (Read within the consistency
+        window: an earlier attempt's object may not have replicated yet.)
         """
         live = self.retry_not_found(
-            lambda: client.request("GET", policy_path(tenant), version=version),
+            lambda: client.request("GET", policy_path(tenant), version="beta"),
             until=time.time() + consistency_window(),
         )
-        values = from_graph(live or {})
-        return all(values[p.arg] == props.get(p.arg) for p in PROPERTIES)
+        return exactly_as_put(live or {}, props)
 
     def _put_when_partner_visible(
         self, client: GraphClient, tenant: str, version: GraphVersion, body: dict[str, Any]

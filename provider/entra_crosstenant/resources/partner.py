@@ -59,6 +59,7 @@ from entra_crosstenant.resources._provider import (
     ProviderError,
     consistency_window,
     request_ids,
+    unset_in_graph,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
 from entra_crosstenant.resources.policy_types import (
@@ -135,18 +136,27 @@ def matches(declared: Any, live: Any) -> bool:
     return bool(declared == live)
 
 
+# What Graph fills in itself on any partner: the key, multitenant-organization membership (it
+# follows the MTO API), the soft-delete stamp. Other read-only properties (protectedContentSharing,
+# crossCloudMeetingConfiguration) are not written by our POST either, so when set they make the
+# partner someone else's.
+_SET_BY_THE_SERVICE = frozenset({"tenantId", "isInMultiTenantOrganization", "deletedDateTime"})
+
+
 def _as_posted(existing: Mapping[str, Any], declared: Mapping[str, Any]) -> bool:
-    """Is `existing` what a POST of `declared` creates: the declared settings, no other set?
+    """Is `existing` (read on beta) what a POST of `declared` creates: the declared settings,
+    no other set?
 
     Then taking it over changes nothing in Graph, so it needs no adopt_existing; a partner
-    someone configured differently still does. Nulls never count, target lists are sets.
+    someone configured differently still does. Every property Graph returns counts, also those
+    this package does not manage or know; nulls never count, target lists are sets.
     """
-    for name, prop in _PARTNER_TYPE.properties.items():
-        if prop.read_only:
+    for name in {*existing, *declared}:
+        if name.startswith("@") or name in _SET_BY_THE_SERVICE:
             continue
         live = existing.get(name)
         if name not in declared:
-            if _prune(live) not in (None, {}):
+            if not unset_in_graph(live):
                 return False
         elif not (matches(declared[name], live) and matches(_prune(live), declared[name])):
             return False
@@ -237,9 +247,9 @@ class PartnerProvider(GraphResourceProvider):
         # not a sign of soft delete, so read within the consistency window.
         until = time.time() + consistency_window() if error.attempts > 1 else 0.0
         try:
+            # On beta: v1.0 hides beta-only settings, which must count as "set" too.
             existing = self.retry_not_found(
-                lambda: client.request("GET", partner_path(tenant), version=graph_version(props)),
-                until=until,
+                lambda: client.request("GET", partner_path(tenant), version="beta"), until=until
             )
         except GraphError as missing:
             if missing.status != 404:
