@@ -17,20 +17,18 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from entra_crosstenant.emulator.faults import FaultInjector, InvalidRule
-from entra_crosstenant.emulator.identity import GitHubOidc, IdentityPlatform, TokenIssuer
-from entra_crosstenant.emulator.model import (
+from entra_crosstenant.emulator.applications.model import (
     DEFAULT_ROLES,
-    PARTNER,
-    SYNC,
-    Conflict,
-    Directory,
-    Kind,
-    ModelError,
+    AppDirectory,
     federated_credential_from_json,
     new_secret,
 )
-from entra_crosstenant.emulator.model import NotFound as ObjectNotFound
+from entra_crosstenant.emulator.core.errors import Conflict, ModelError
+from entra_crosstenant.emulator.core.errors import NotFound as ObjectNotFound
+from entra_crosstenant.emulator.directory import Directory
+from entra_crosstenant.emulator.faults import FaultInjector, InvalidRule
+from entra_crosstenant.emulator.identity import GitHubOidc, IdentityPlatform, TokenIssuer
+from entra_crosstenant.emulator.policies.model import PARTNER, SYNC, Kind
 from entra_crosstenant.emulator.requestlog import RequestLog
 from entra_crosstenant.emulator.wire import JSON, Call, json_response, parse_json_object
 
@@ -89,6 +87,7 @@ class ControlRoutes:
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.apps = AppDirectory(services.directory)
         t = "/_emulator/tenants/<tenant>"
         rules = [
             ("/_emulator/health", "health", ["GET"]),
@@ -247,7 +246,7 @@ class ControlRoutes:
 
     def _apps(self, request: Request) -> Any:
         if request.method == "GET":
-            return {"apps": [app.public_info() for app in self.s.directory.apps()]}
+            return {"apps": [app.public_info() for app in self.apps.apps()]}
         body = self._json(request)
         secrets = _strings(body, "secrets")
         certificates = _strings(body, "certificates")
@@ -258,7 +257,7 @@ class ControlRoutes:
         if generate is None:
             generate = not (secrets or certificates or fics)
         generated = new_secret() if generate else None
-        app = self.s.directory.register_app(
+        app = self.apps.register_app(
             self._tenant(_get(body, "tenant_id", str) or "default"),
             client_id=_get(body, "client_id", str),
             display_name=_get(body, "display_name", str),
@@ -270,18 +269,17 @@ class ControlRoutes:
         return {**app.public_info(), "client_secret": generated}
 
     def _app(self, request: Request, client_id: str) -> Any:
-        directory = self.s.directory
         if request.method == "DELETE":
-            directory.delete_app(client_id)
+            self.apps.delete_app(client_id)
             return Response(status=204)
         if request.method == "GET":
-            app = directory.app(client_id)
+            app = self.apps.app(client_id)
             if app is None:
                 raise ControlError(404, f"no app {client_id}")
             return app.public_info()
         body = self._json(request)
         generated = new_secret() if _get(body, "generate_secret", bool) else None
-        app = directory.update_app(
+        app = self.apps.update_app(
             client_id,
             roles=_strings(body, "roles") if "roles" in body else None,
             add_secrets=_strings(body, "add_secrets") + ([generated] if generated else []),
@@ -306,14 +304,14 @@ class ControlRoutes:
     def _identities(self, request: Request) -> Any:
         if request.method == "GET":
             return {
-                "identities": [i.to_json() for i in self.s.directory.managed_identities()],
+                "identities": [i.to_json() for i in self.apps.managed_identities()],
                 "endpoints": self._endpoints(),
             }
         body = self._json(request)
         kind = _get(body, "kind", str, "system")
         if kind not in ("system", "user"):
             raise ControlError(400, "'kind' must be 'system' or 'user'")
-        identity = self.s.directory.register_managed_identity(
+        identity = self.apps.register_managed_identity(
             "system" if kind == "system" else "user",
             self._tenant(_get(body, "tenant_id", str) or "default"),
             client_id=_get(body, "client_id", str),
@@ -322,31 +320,39 @@ class ControlRoutes:
         return {**identity.to_json(), "endpoints": self._endpoints()}
 
     def _identity(self, request: Request, client_id: str) -> Any:
-        self.s.directory.delete_managed_identity(client_id)
+        self.apps.delete_managed_identity(client_id)
         return Response(status=204)
 
     # objects
 
     def _object(self, request: Request, tenant: str, kind: Kind, key: str, deleted: bool) -> Any:
-        directory = self.s.directory
         tid = self._tenant(tenant)
+        policies = self.s.directory.tenant(tid).policies
         if request.method == "PUT":
-            return directory.seed(tid, kind, key, self._json(request), deleted=deleted)
+            return policies.seed(kind, key, self._json(request), deleted=deleted)
         if request.method == "PATCH":
-            return directory.change_out_of_band(tid, kind, key, self._json(request))
+            return policies.change_out_of_band(kind, key, self._json(request))
         if request.method == "DELETE":
-            directory.remove_out_of_band(tid, kind, key, deleted=deleted)
+            policies.remove_out_of_band(kind, key, deleted=deleted)
             return Response(status=204)
-        found = directory.inspect(tid, kind, deleted=deleted).get(key.lower())
+        found = policies.inspect(kind, deleted=deleted).get(key.lower())
         if found is None:
             raise ControlError(404, f"no {kind} {key} in tenant {tid}")
         return found
 
     def _partners(self, request: Request, tenant: str) -> Any:
-        return {"value": list(self.s.directory.inspect(self._tenant(tenant), PARTNER).values())}
+        return {
+            "value": list(
+                self.s.directory.tenant(self._tenant(tenant)).policies.inspect(PARTNER).values()
+            )
+        }
 
     def _syncs(self, request: Request, tenant: str) -> Any:
-        return {"value": list(self.s.directory.inspect(self._tenant(tenant), SYNC).values())}
+        return {
+            "value": list(
+                self.s.directory.tenant(self._tenant(tenant)).policies.inspect(SYNC).values()
+            )
+        }
 
     def _partner(self, request: Request, tenant: str, key: str) -> Any:
         return self._object(request, tenant, PARTNER, key, deleted=False)
@@ -359,7 +365,9 @@ class ControlRoutes:
         return PARTNER if collection == "crossTenantPartners" else SYNC
 
     def _deleted_list(self, request: Request, tenant: str, collection: str) -> Any:
-        items = self.s.directory.inspect(self._tenant(tenant), self._kind(collection), deleted=True)
+        items = self.s.directory.tenant(self._tenant(tenant)).policies.inspect(
+            self._kind(collection), deleted=True
+        )
         return {"value": list(items.values())}
 
     def _deleted(self, request: Request, tenant: str, collection: str, key: str) -> Any:
@@ -407,7 +415,7 @@ class ControlRoutes:
         """Mint a token with chosen claims (e.g. expired or for another audience) for 401 tests."""
         body = self._json(request)
         client_id = _get(body, "client_id", str) or str(self.s.info["client_id"])
-        app = self.s.directory.app(client_id)
+        app = self.apps.app(client_id)
         issued_at = _get(body, "issued_at", int) or int(time.time())
         token, lifetime = self.s.issuer.mint(
             tenant_id=self._tenant(_get(body, "tenant_id", str) or "default"),

@@ -18,22 +18,24 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from entra_crosstenant.emulator import model
+from entra_crosstenant.emulator.core import errors
+from entra_crosstenant.emulator.core.errors import ModelError
+from entra_crosstenant.emulator.core.service import normalize_key
+from entra_crosstenant.emulator.core.validation import Version, parse_select
+from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.identity import InvalidToken, TokenIssuer
-from entra_crosstenant.emulator.model import (
+from entra_crosstenant.emulator.policies.model import (
     PARTNER,
     PARTNER_SCHEMA,
-    READ_ROLES,
     SYNC,
     SYNC_SCHEMA,
-    WRITE_ROLE,
-    Directory,
     Kind,
-    ModelError,
-    Version,
+    project,
 )
 from entra_crosstenant.emulator.wire import GRAPH_JSON, JSON, Call, json_response, parse_json_object
 
+READ_ROLES = frozenset({"Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess"})
+WRITE_ROLE = "Policy.ReadWrite.CrossTenantAccess"
 PARTNERS_PATH = "policies/crossTenantAccessPolicy/partners"
 DELETED_PATHS: dict[Kind, str] = {
     PARTNER: "policies/deletedItems/crossTenantPartners",
@@ -52,9 +54,9 @@ DIAGNOSTIC = json.dumps(
     separators=(",", ":"),
 )
 _STATUS = {
-    model.NotFound: 404,
-    model.Conflict: 409,
-    model.BadRequest: 400,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.BadRequest: 400,
 }
 _FAULT_CODES = {
     429: ("TooManyRequests", "Too many requests."),
@@ -267,14 +269,14 @@ class GraphRoutes:
     def _render_partner(
         self, tenant: str, obj: JSON, version: Version, select: set[str] | None, expand: bool
     ) -> JSON:
-        out = model.project(PARTNER_SCHEMA, obj, version, select)
+        out = project(PARTNER_SCHEMA, obj, version, select)
         if expand:
             try:
-                sync = self.directory.get_sync_policy(tenant, obj["tenantId"])
-            except model.NotFound:
+                sync = self.directory.tenant(tenant).policies.get_sync_policy(obj["tenantId"])
+            except errors.NotFound:
                 out["identitySynchronization"] = None
             else:
-                out["identitySynchronization"] = model.project(SYNC_SCHEMA, sync, version)
+                out["identitySynchronization"] = project(SYNC_SCHEMA, sync, version)
         return out
 
     # partners
@@ -282,10 +284,12 @@ class GraphRoutes:
     def _partners(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
         version: Version = args["version"]
         if request.method == "POST":
-            obj = self.directory.create_partner(tenant, self._body(request), version)
+            obj = self.directory.tenant(tenant).policies.create_partner(
+                self._body(request), version
+            )
             body = {
                 "@odata.context": self._context(call, version, _entity(PARTNERS_PATH)),
-                **model.project(PARTNER_SCHEMA, obj, version),
+                **project(PARTNER_SCHEMA, obj, version),
             }
             response = json_response(body, 201, content_type=GRAPH_JSON)
             response.headers["Location"] = (
@@ -293,7 +297,7 @@ class GraphRoutes:
             )
             return response
         options = self._options(request, {"$select", "$expand", "$top", "$filter", "$skiptoken"})
-        select = model.parse_select(PARTNER_SCHEMA, options.get("$select"), version)
+        select = parse_select(PARTNER_SCHEMA, options.get("$select"), version)
         expand = self._expand(options.get("$expand"))
         page_size = self.directory.page_size
         if "$top" in options:
@@ -303,7 +307,7 @@ class GraphRoutes:
                     400, "Request_BadRequest", f"Invalid page size specified: '{top[:20]}'."
                 )
             page_size = int(top)
-        items = self.directory.list_partners(tenant)
+        items = self.directory.tenant(tenant).policies.list_partners()
         if "$filter" in options:
             match = _FILTER.match(options["$filter"])
             if match is None:
@@ -312,7 +316,7 @@ class GraphRoutes:
                     "Request_UnsupportedQuery",
                     "Unsupported filter: only tenantId eq '<id>' is supported.",
                 )
-            wanted = model.normalize_key(match.group(1))
+            wanted = normalize_key(match.group(1))
             items = [item for item in items if item["tenantId"] == wanted]
         if "$skiptoken" in options:
             after = _decode_token(options["$skiptoken"])
@@ -337,15 +341,15 @@ class GraphRoutes:
         version: Version = args["version"]
         key = args["key"]
         if request.method == "PATCH":
-            self.directory.update_partner(tenant, key, self._body(request), version)
+            self.directory.tenant(tenant).policies.update_partner(key, self._body(request), version)
             return Response(status=204)
         if request.method == "DELETE":
-            self.directory.delete_partner(tenant, key)
+            self.directory.tenant(tenant).policies.delete_partner(key)
             return Response(status=204)
         options = self._options(request, {"$select", "$expand"})
-        select = model.parse_select(PARTNER_SCHEMA, options.get("$select"), version)
+        select = parse_select(PARTNER_SCHEMA, options.get("$select"), version)
         expand = self._expand(options.get("$expand"))
-        obj = self.directory.get_partner(tenant, key)
+        obj = self.directory.tenant(tenant).policies.get_partner(key)
         body = {
             "@odata.context": self._context(call, version, _entity(PARTNERS_PATH, select)),
             **self._render_partner(tenant, obj, version, select, expand),
@@ -356,21 +360,25 @@ class GraphRoutes:
         version: Version = args["version"]
         key = args["key"]
         if request.method == "PUT":
-            self.directory.put_sync_policy(tenant, key, self._body(request), version)
+            self.directory.tenant(tenant).policies.put_sync_policy(
+                key, self._body(request), version
+            )
             return Response(status=204)
         if request.method == "PATCH":
-            self.directory.update_sync_policy(tenant, key, self._body(request), version)
+            self.directory.tenant(tenant).policies.update_sync_policy(
+                key, self._body(request), version
+            )
             return Response(status=204)
         if request.method == "DELETE":
-            self.directory.delete_sync_policy(tenant, key)
+            self.directory.tenant(tenant).policies.delete_sync_policy(key)
             return Response(status=204)
         options = self._options(request, {"$select"})
-        select = model.parse_select(SYNC_SCHEMA, options.get("$select"), version)
-        obj = self.directory.get_sync_policy(tenant, key)
+        select = parse_select(SYNC_SCHEMA, options.get("$select"), version)
+        obj = self.directory.tenant(tenant).policies.get_sync_policy(key)
         path = f"{PARTNERS_PATH}('{obj['tenantId']}')/identitySynchronization"
         body = {
             "@odata.context": self._context(call, version, _entity(path, select)),
-            **model.project(SYNC_SCHEMA, obj, version, select),
+            **project(SYNC_SCHEMA, obj, version, select),
         }
         return json_response(body, content_type=GRAPH_JSON)
 
@@ -383,12 +391,12 @@ class GraphRoutes:
     @staticmethod
     def _render_deleted(kind: Kind, obj: JSON) -> JSON:
         schema = PARTNER_SCHEMA if kind == PARTNER else SYNC_SCHEMA
-        return {**model.project(schema, obj, "beta"), "deletedDateTime": obj["deletedDateTime"]}
+        return {**project(schema, obj, "beta"), "deletedDateTime": obj["deletedDateTime"]}
 
     def _deleted_list(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
         self._options(request, set())
         kind = self._deleted_kind(args)
-        items = self.directory.list_deleted(tenant, kind)
+        items = self.directory.tenant(tenant).policies.list_deleted(kind)
         body = {
             "@odata.context": self._context(call, "beta", DELETED_PATHS[kind]),
             "value": [self._render_deleted(kind, obj) for obj in items],
@@ -398,10 +406,10 @@ class GraphRoutes:
     def _deleted_item(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
         kind = self._deleted_kind(args)
         if request.method == "DELETE":
-            self.directory.purge_deleted(tenant, kind, args["key"])
+            self.directory.tenant(tenant).policies.purge_deleted(kind, args["key"])
             return Response(status=204)
         self._options(request, set())
-        obj = self.directory.get_deleted(tenant, kind, args["key"])
+        obj = self.directory.tenant(tenant).policies.get_deleted(kind, args["key"])
         body = {
             "@odata.context": self._context(call, "beta", f"{DELETED_PATHS[kind]}/$entity"),
             **self._render_deleted(kind, obj),
@@ -410,10 +418,10 @@ class GraphRoutes:
 
     def _restore(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
         kind = self._deleted_kind(args)
-        obj = self.directory.restore_deleted(tenant, kind, args["key"])
+        obj = self.directory.tenant(tenant).policies.restore_deleted(kind, args["key"])
         schema = PARTNER_SCHEMA if kind == PARTNER else SYNC_SCHEMA
         body = {
             "@odata.context": self._context(call, "beta", f"{DELETED_PATHS[kind]}/$entity"),
-            **model.project(schema, obj, "beta"),
+            **project(schema, obj, "beta"),
         }
         return json_response(body, content_type=GRAPH_JSON)

@@ -28,18 +28,19 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from entra_crosstenant.clouds import Cloud
-from entra_crosstenant.emulator.model import (
-    GRAPH_APP_ID,
+from entra_crosstenant.emulator.applications.model import (
     App,
+    AppDirectory,
     Certificate,
-    Directory,
     FederatedCredential,
     ManagedIdentity,
 )
+from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.wire import JSON, Call, json_response
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MANAGED_IDENTITY_LIFETIME_S = 86399
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
 
 # --- token signing and verification ---------------------------------------------------------------
@@ -311,6 +312,7 @@ class IdentityPlatform:
         identity_header: str,
     ) -> None:
         self.directory = directory
+        self.apps = AppDirectory(directory)
         self.issuer = issuer
         self.github = github
         self.identity_header = identity_header
@@ -378,7 +380,7 @@ class IdentityPlatform:
                 900144,
                 "The request body must contain the following parameter: 'scope'.",
             )
-        app = self.directory.app(client_id)
+        app = self.apps.app(client_id)
         if app is None or app.tenant_id != tenant.lower():
             raise AuthError(
                 400,
@@ -592,7 +594,7 @@ class IdentityPlatform:
     ) -> tuple[int, JSON]:
         """A managed-identity token; errors in each endpoint's own shape (msal-offline §7)."""
         resource = args.get("resource", "")
-        identity = self.directory.find_managed_identity(
+        identity = self.apps.find_managed_identity(
             client_id=args.get("client_id"),
             object_id=args.get("object_id") or args.get("principal_id"),
             resource_id=args.get("mi_res_id") or args.get("msi_res_id"),

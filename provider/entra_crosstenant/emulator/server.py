@@ -29,7 +29,9 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from entra_crosstenant.clouds import get_cloud
+from entra_crosstenant.emulator.applications.model import DEFAULT_ROLES, AppDirectory, new_secret
 from entra_crosstenant.emulator.control import ControlRoutes, Defaults, Services
+from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.faults import FaultInjector, FaultRule
 from entra_crosstenant.emulator.graph import GraphRoutes, add_graph_headers, graph_fault_response
 from entra_crosstenant.emulator.identity import (
@@ -40,7 +42,6 @@ from entra_crosstenant.emulator.identity import (
     TokenIssuer,
     unverified_tenant,
 )
-from entra_crosstenant.emulator.model import DEFAULT_ROLES, Directory, new_secret
 from entra_crosstenant.emulator.requestlog import RequestLog
 from entra_crosstenant.emulator.storage import Flusher, StateDir
 from entra_crosstenant.emulator.wire import Call, json_response
@@ -277,11 +278,12 @@ class EmulatorServer:
         if saved is not None:
             directory.load_state(saved)
         env = self.state.read_env()
-        default = directory.app(env.get("AZURE_CLIENT_ID", "")) if env else None
+        apps = AppDirectory(directory)
+        default = apps.app(env.get("AZURE_CLIENT_ID", "")) if env else None
         secret = env.get("AZURE_CLIENT_SECRET", "")
         if default is None or not default.check_secret(secret):
             secret = new_secret()
-            default = directory.register_app(
+            default = apps.register_app(
                 directory.create_tenant(env.get("AZURE_TENANT_ID") or None),
                 display_name="entra-emulator default app",
                 roles=DEFAULT_ROLES,

@@ -1,0 +1,2 @@
+"""The crossTenantAccessPolicy area: partner configurations, their identitySynchronization
+policies and the beta deleted items (`model`)."""
