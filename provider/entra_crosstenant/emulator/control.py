@@ -27,7 +27,9 @@ from entra_crosstenant.emulator.core.errors import Conflict, ModelError
 from entra_crosstenant.emulator.core.errors import NotFound as ObjectNotFound
 from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.faults import FaultInjector, InvalidRule
-from entra_crosstenant.emulator.identity import GitHubOidc, IdentityPlatform, TokenIssuer
+from entra_crosstenant.emulator.identity.github import GitHubOidc
+from entra_crosstenant.emulator.identity.platform import IdentityPlatform
+from entra_crosstenant.emulator.identity.tokens import TokenIssuer
 from entra_crosstenant.emulator.policies.model import PARTNER, SYNC, Kind
 from entra_crosstenant.emulator.requestlog import RequestLog
 from entra_crosstenant.emulator.wire import JSON, Call, json_response, parse_json_object

@@ -23,7 +23,7 @@ from entra_crosstenant.emulator.core.errors import ModelError
 from entra_crosstenant.emulator.core.service import normalize_key
 from entra_crosstenant.emulator.core.validation import Version, parse_select
 from entra_crosstenant.emulator.directory import Directory
-from entra_crosstenant.emulator.identity import InvalidToken, TokenIssuer
+from entra_crosstenant.emulator.identity.tokens import InvalidToken, TokenIssuer
 from entra_crosstenant.emulator.policies.model import (
     PARTNER,
     PARTNER_SCHEMA,

@@ -34,14 +34,10 @@ from entra_crosstenant.emulator.control import ControlRoutes, Defaults, Services
 from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.faults import FaultInjector, FaultRule
 from entra_crosstenant.emulator.graph import GraphRoutes, add_graph_headers, graph_fault_response
-from entra_crosstenant.emulator.identity import (
-    AuthError,
-    GitHubOidc,
-    IdentityPlatform,
-    IdentityRoutes,
-    TokenIssuer,
-    unverified_tenant,
-)
+from entra_crosstenant.emulator.identity.github import GitHubOidc
+from entra_crosstenant.emulator.identity.platform import AuthError, IdentityPlatform
+from entra_crosstenant.emulator.identity.routes import IdentityRoutes
+from entra_crosstenant.emulator.identity.tokens import TokenIssuer, unverified_tenant
 from entra_crosstenant.emulator.requestlog import RequestLog
 from entra_crosstenant.emulator.storage import Flusher, StateDir
 from entra_crosstenant.emulator.wire import Call, json_response
