@@ -30,10 +30,11 @@ from werkzeug.wrappers import Request, Response
 
 from entra_crosstenant.clouds import get_cloud
 from entra_crosstenant.emulator.applications.model import DEFAULT_ROLES, AppDirectory, new_secret
+from entra_crosstenant.emulator.areas import graph_areas
 from entra_crosstenant.emulator.control import ControlRoutes, Defaults, Services
 from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.faults import FaultInjector, FaultRule
-from entra_crosstenant.emulator.graph import GraphRoutes, add_graph_headers, graph_fault_response
+from entra_crosstenant.emulator.graph import GraphApi, add_graph_headers, graph_fault_response
 from entra_crosstenant.emulator.identity.github import GitHubOidc
 from entra_crosstenant.emulator.identity.platform import AuthError, IdentityPlatform
 from entra_crosstenant.emulator.identity.routes import IdentityRoutes
@@ -66,7 +67,7 @@ class EmulatorApp:
         self,
         services: Services,
         identity: IdentityRoutes,
-        graph: GraphRoutes,
+        graph: GraphApi,
         control: ControlRoutes,
     ) -> None:
         self.services = services
@@ -328,7 +329,7 @@ class EmulatorServer:
         self.server.app = EmulatorApp(  # type: ignore[assignment]
             services,
             IdentityRoutes(platform),
-            GraphRoutes(directory, issuer),
+            GraphApi(directory, issuer, graph_areas(directory)),
             ControlRoutes(services),
         )
         self.state.write_env(

@@ -1,2 +1,2 @@
 """The crossTenantAccessPolicy area: partner configurations, their identitySynchronization
-policies and the beta deleted items (`model`)."""
+policies and the beta deleted items (`model`), and Graph's routes for them (`routes`)."""
