@@ -9,9 +9,10 @@ import pytest
 
 from entra_crosstenant.clouds import CLOUDS
 from entra_crosstenant.emulator.applications.model import AppDirectory
+from entra_crosstenant.emulator.areas import AREAS
 from entra_crosstenant.emulator.core.errors import BadRequest, Conflict, NotFound
 from entra_crosstenant.emulator.core.validation import validate_fields
-from entra_crosstenant.emulator.directory import Directory
+from entra_crosstenant.emulator.directory import Directory, Tenant
 from entra_crosstenant.emulator.policies.model import (
     PARTNER,
     PARTNER_SCHEMA,
@@ -150,3 +151,10 @@ def test_a_version_1_state_file_loads_into_each_tenants_areas():
 def test_a_state_file_from_a_newer_emulator_is_refused_by_name():
     with pytest.raises(ValueError, match="version 3"):
         Directory(CLOUDS["public"]).load_state({"version": 3, "tenants": {}})
+
+
+def test_every_area_in_the_registry_is_a_tenant_attribute():
+    """`areas.AREAS` (routes) and `Tenant` (models, persisted by area name) list the same areas."""
+    assert {area.name for area in AREAS} == set(Tenant.__slots__)
+    tenant = Directory(CLOUDS["public"]).tenant(TENANT)
+    assert set(tenant.areas()) == set(Tenant.__slots__)

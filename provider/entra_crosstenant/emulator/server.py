@@ -30,8 +30,8 @@ from werkzeug.wrappers import Request, Response
 
 from entra_crosstenant.clouds import get_cloud
 from entra_crosstenant.emulator.applications.model import DEFAULT_ROLES, AppDirectory, new_secret
-from entra_crosstenant.emulator.areas import graph_areas
-from entra_crosstenant.emulator.control import ControlRoutes, Defaults, Services
+from entra_crosstenant.emulator.areas import control_areas, graph_areas
+from entra_crosstenant.emulator.control import ControlApi, Defaults, Services
 from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.faults import FaultInjector, FaultRule
 from entra_crosstenant.emulator.graph import GraphApi, add_graph_headers, graph_fault_response
@@ -68,7 +68,7 @@ class EmulatorApp:
         services: Services,
         identity: IdentityRoutes,
         graph: GraphApi,
-        control: ControlRoutes,
+        control: ControlApi,
     ) -> None:
         self.services = services
         self.identity = identity
@@ -330,7 +330,7 @@ class EmulatorServer:
             services,
             IdentityRoutes(platform),
             GraphApi(directory, issuer, graph_areas(directory)),
-            ControlRoutes(services),
+            ControlApi(services, control_areas(services)),
         )
         self.state.write_env(
             {
