@@ -1,40 +1,35 @@
-"""The `/_emulator/` control API: register apps and identities, seed and inspect objects, change
-them out of band, fault rules, lag and latency, the request log, token minting and reset.
+"""The `/_emulator/` control API: its dispatch, the helpers every area's control routes share,
+and the generic routes: health, settings (latency, lag, put-upsert, page size, token lifetime),
+tenants, fault rules, the request log, reset, and tokens for tests.
 
-JSON in, JSON out, no authentication: the server listens on loopback only. Seeding bypasses
-Graph's rules on purpose, so tests can set up states Graph would refuse to create.
+Each area adds its own routes (`ControlRoute`), next to its model: seeding, inspection and
+out-of-band changes for policies (`policies.control`), apps and managed identities for
+applications (`applications.control`). JSON in, JSON out, no authentication: the server listens
+on loopback only. Seeding bypasses Graph's rules on purpose, so tests can set up states Graph
+would refuse to create.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from entra_crosstenant.emulator.applications.model import AppDirectory
+from entra_crosstenant.emulator.core import errors
+from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.faults import FaultInjector, InvalidRule
-from entra_crosstenant.emulator.identity import GitHubOidc, IdentityPlatform, TokenIssuer
-from entra_crosstenant.emulator.model import (
-    DEFAULT_ROLES,
-    PARTNER,
-    SYNC,
-    Conflict,
-    Directory,
-    Kind,
-    ModelError,
-    federated_credential_from_json,
-    new_secret,
-)
-from entra_crosstenant.emulator.model import NotFound as ObjectNotFound
+from entra_crosstenant.emulator.identity.github import GitHubOidc
+from entra_crosstenant.emulator.identity.platform import IdentityPlatform
+from entra_crosstenant.emulator.identity.tokens import TokenIssuer
 from entra_crosstenant.emulator.requestlog import RequestLog
 from entra_crosstenant.emulator.wire import JSON, Call, json_response, parse_json_object
-
-_DELETED = 'any("crossTenantPartners", "crossTenantSyncPolicyPartners"):collection'
 
 
 class ControlError(Exception):
@@ -69,66 +64,106 @@ class Services:
     flush: Callable[[], None]
     info: JSON = field(default_factory=dict)
 
+    def tenant_id(self, tenant: str) -> str:
+        """A tenant named in a control request: `default` is the default app's."""
+        if tenant == "default":
+            return str(self.info["tenant_id"])
+        return tenant.lower()
 
-def _get(body: JSON, name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+
+# --- helpers for every area's control routes ---------------------------------------------------
+
+
+def get(body: JSON, name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+    """`body[name]` (or `default`), which must be a `kind` or null."""
     value = body.get(name, default)
     if value is not None and not isinstance(value, kind):
         raise ControlError(400, f"'{name}' has the wrong type")
     return value
 
 
-def _strings(body: JSON, name: str) -> list[str]:
-    values = _get(body, name, list, [])
+def strings(body: JSON, name: str) -> list[str]:
+    """`body[name]` as a list of strings (empty when absent)."""
+    values = get(body, name, list, [])
     if not all(isinstance(v, str) for v in values):
         raise ControlError(400, f"'{name}' must be a list of strings")
     return list(values)
 
 
-class ControlRoutes:
-    """Dispatch of `/_emulator/...`."""
+def json_body(request: Request) -> JSON:
+    """The JSON object sent (an empty body is `{}`)."""
+    raw = request.get_data()
+    if not raw.strip():
+        return {}
+    try:
+        body = parse_json_object(raw)
+    except ValueError as exc:
+        raise ControlError(400, "the body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise ControlError(400, "the body must be a JSON object")
+    return body
 
-    def __init__(self, services: Services) -> None:
+
+@dataclass(frozen=True)
+class ControlRoute:
+    """One control path: `handler(request, **url_arguments)` returns a Response or JSON, sent
+    with 200 (or `post_status` for a POST)."""
+
+    path: str
+    methods: tuple[str, ...]
+    handler: Callable[..., Any]
+    post_status: int = 201
+
+
+class ControlArea(Protocol):
+    """An area's control routes (e.g. `policies.control.PolicyControl`)."""
+
+    def control_routes(self) -> Iterable[ControlRoute]: ...
+
+
+def _model_status(exc: errors.ModelError) -> int:
+    if isinstance(exc, errors.NotFound):
+        return 404
+    return 409 if isinstance(exc, errors.Conflict) else 400
+
+
+class ControlApi:
+    """Dispatch of `/_emulator/...`: the generic routes here, then every area's."""
+
+    def __init__(self, services: Services, areas: Iterable[ControlArea] = ()) -> None:
         self.s = services
-        t = "/_emulator/tenants/<tenant>"
-        rules = [
-            ("/_emulator/health", "health", ["GET"]),
-            ("/_emulator/settings", "settings", ["GET", "PATCH"]),
-            ("/_emulator/latency", "latency", ["PUT"]),
-            ("/_emulator/lag", "lag", ["PUT"]),
-            ("/_emulator/put-upsert", "put_upsert", ["PUT"]),
-            ("/_emulator/tenants", "tenants", ["GET", "POST"]),
-            ("/_emulator/apps", "apps", ["GET", "POST"]),
-            ("/_emulator/apps/<client_id>", "app", ["GET", "PATCH", "DELETE"]),
-            ("/_emulator/managed-identities", "identities", ["GET", "POST"]),
-            ("/_emulator/managed-identities/<client_id>", "identity", ["DELETE"]),
-            (f"{t}/partners", "partners", ["GET"]),
-            (f"{t}/partners/<key>", "partner", ["GET", "PUT", "PATCH", "DELETE"]),
-            (
-                f"{t}/partners/<key>/identitySynchronization",
-                "sync",
-                ["GET", "PUT", "PATCH", "DELETE"],
-            ),
-            (f"{t}/identitySynchronization", "syncs", ["GET"]),
-            (f"{t}/deletedItems/<{_DELETED}>", "deleted_list", ["GET"]),
-            (f"{t}/deletedItems/<{_DELETED}>/<key>", "deleted", ["GET", "PUT", "DELETE"]),
-            ("/_emulator/faults", "faults", ["GET", "POST", "DELETE"]),
-            ("/_emulator/faults/<rule_id>", "fault", ["DELETE"]),
-            ("/_emulator/requests", "requests", ["GET", "DELETE"]),
-            ("/_emulator/reset", "reset", ["POST"]),
-            ("/_emulator/tokens", "tokens", ["POST"]),
-            ("/_emulator/github/requests", "github", ["POST"]),
-        ]
+        routes = self.control_routes() + [r for area in areas for r in area.control_routes()]
+        self._routes = {str(i): route for i, route in enumerate(routes)}
         self.urls = Map(
-            [Rule(path, endpoint=name, methods=methods) for path, name, methods in rules],
+            [
+                Rule(route.path, endpoint=endpoint, methods=list(route.methods))
+                for endpoint, route in self._routes.items()
+            ],
             strict_slashes=False,
         )
+
+    def control_routes(self) -> list[ControlRoute]:
+        return [
+            ControlRoute("/_emulator/health", ("GET",), self._health),
+            ControlRoute("/_emulator/settings", ("GET", "PATCH"), self._settings),
+            ControlRoute("/_emulator/latency", ("PUT",), self._latency),
+            ControlRoute("/_emulator/lag", ("PUT",), self._lag),
+            ControlRoute("/_emulator/put-upsert", ("PUT",), self._put_upsert),
+            ControlRoute("/_emulator/tenants", ("GET", "POST"), self._tenants),
+            ControlRoute("/_emulator/faults", ("GET", "POST", "DELETE"), self._faults),
+            ControlRoute("/_emulator/faults/<rule_id>", ("DELETE",), self._fault),
+            ControlRoute("/_emulator/requests", ("GET", "DELETE"), self._requests),
+            ControlRoute("/_emulator/reset", ("POST",), self._reset, post_status=200),
+            ControlRoute("/_emulator/tokens", ("POST",), self._tokens),
+            ControlRoute("/_emulator/github/requests", ("POST",), self._github),
+        ]
 
     def handle(self, request: Request, call: Call) -> Response:
         adapter = self.urls.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
-            handler = getattr(self, f"_{endpoint}")
-            result = handler(request, **args)
+            route = self._routes[str(endpoint)]
+            result = route.handler(request, **args)
         except NotFound:
             return json_response({"error": f"no control route {request.path}"}, 404)
         except MethodNotAllowed:
@@ -137,39 +172,11 @@ class ControlRoutes:
             return json_response({"error": str(exc)}, exc.status)
         except InvalidRule as exc:
             return json_response({"error": str(exc)}, 400)
-        except ModelError as exc:
-            status = (
-                404
-                if isinstance(exc, ObjectNotFound)
-                else 409
-                if isinstance(exc, Conflict)
-                else 400
-            )
-            return json_response({"error": exc.message, "code": exc.code}, status)
+        except errors.ModelError as exc:
+            return json_response({"error": exc.message, "code": exc.code}, _model_status(exc))
         if isinstance(result, Response):
             return result
-        status = 201 if request.method == "POST" and endpoint not in ("reset",) else 200
-        return json_response(result, status)
-
-    # helpers
-
-    @staticmethod
-    def _json(request: Request) -> JSON:
-        raw = request.get_data()
-        if not raw.strip():
-            return {}
-        try:
-            body = parse_json_object(raw)
-        except ValueError as exc:
-            raise ControlError(400, "the body is not valid JSON") from exc
-        if not isinstance(body, dict):
-            raise ControlError(400, "the body must be a JSON object")
-        return body
-
-    def _tenant(self, tenant: str) -> str:
-        if tenant == "default":
-            return str(self.s.info["tenant_id"])
-        return tenant.lower()
+        return json_response(result, route.post_status if request.method == "POST" else 200)
 
     # settings
 
@@ -189,7 +196,7 @@ class ControlRoutes:
 
     def _settings(self, request: Request) -> JSON:
         if request.method == "PATCH":
-            body = self._json(request)
+            body = json_body(request)
             unknown = set(body) - {
                 "latency_ms",
                 "lag_ms",
@@ -220,156 +227,36 @@ class ControlRoutes:
         if (v := number("page_size", 1)) is not None:
             self.s.directory.page_size = v
         if "put_upsert" in body:
-            self.s.directory.put_upsert = bool(_get(body, "put_upsert", bool))
+            self.s.directory.put_upsert = bool(get(body, "put_upsert", bool))
 
     def _latency(self, request: Request) -> JSON:
-        self._apply_settings({"latency_ms": self._json(request).get("ms")})
+        self._apply_settings({"latency_ms": json_body(request).get("ms")})
         return self._settings_json()
 
     def _lag(self, request: Request) -> JSON:
-        self._apply_settings({"lag_ms": self._json(request).get("ms")})
+        self._apply_settings({"lag_ms": json_body(request).get("ms")})
         return self._settings_json()
 
     def _put_upsert(self, request: Request) -> JSON:
-        enabled = _get(self._json(request), "enabled", bool)
+        enabled = get(json_body(request), "enabled", bool)
         if enabled is None:
             raise ControlError(400, "'enabled' (true or false) is required")
         self._apply_settings({"put_upsert": enabled})
         return self._settings_json()
 
-    # tenants, apps, identities
+    # tenants
 
     def _tenants(self, request: Request) -> Any:
         if request.method == "POST":
-            tenant_id = _get(self._json(request), "tenant_id", str)
+            tenant_id = get(json_body(request), "tenant_id", str)
             return {"tenant_id": self.s.directory.create_tenant(tenant_id)}
         return {"tenants": self.s.directory.tenant_ids()}
-
-    def _apps(self, request: Request) -> Any:
-        if request.method == "GET":
-            return {"apps": [app.public_info() for app in self.s.directory.apps()]}
-        body = self._json(request)
-        secrets = _strings(body, "secrets")
-        certificates = _strings(body, "certificates")
-        fics = [
-            federated_credential_from_json(f) for f in _get(body, "federated_credentials", list, [])
-        ]
-        generate = _get(body, "secret", bool)
-        if generate is None:
-            generate = not (secrets or certificates or fics)
-        generated = new_secret() if generate else None
-        app = self.s.directory.register_app(
-            self._tenant(_get(body, "tenant_id", str) or "default"),
-            client_id=_get(body, "client_id", str),
-            display_name=_get(body, "display_name", str),
-            roles=_strings(body, "roles") if "roles" in body else DEFAULT_ROLES,
-            secrets=secrets + ([generated] if generated else []),
-            certificates=certificates,
-            federated_credentials=fics,
-        )
-        return {**app.public_info(), "client_secret": generated}
-
-    def _app(self, request: Request, client_id: str) -> Any:
-        directory = self.s.directory
-        if request.method == "DELETE":
-            directory.delete_app(client_id)
-            return Response(status=204)
-        if request.method == "GET":
-            app = directory.app(client_id)
-            if app is None:
-                raise ControlError(404, f"no app {client_id}")
-            return app.public_info()
-        body = self._json(request)
-        generated = new_secret() if _get(body, "generate_secret", bool) else None
-        app = directory.update_app(
-            client_id,
-            roles=_strings(body, "roles") if "roles" in body else None,
-            add_secrets=_strings(body, "add_secrets") + ([generated] if generated else []),
-            add_certificates=_strings(body, "add_certificates"),
-            add_federated_credentials=[
-                federated_credential_from_json(f)
-                for f in _get(body, "add_federated_credentials", list, [])
-            ],
-        )
-        return {**app.public_info(), "client_secret": generated}
-
-    def _endpoints(self) -> JSON:
-        base = str(self.s.info["url"])
-        return {
-            "app_service": {
-                "IDENTITY_ENDPOINT": f"{base}/msi/token",
-                "IDENTITY_HEADER": self.s.platform.identity_header,
-            },
-            "imds": {"AZURE_POD_IDENTITY_AUTHORITY_HOST": base},
-        }
-
-    def _identities(self, request: Request) -> Any:
-        if request.method == "GET":
-            return {
-                "identities": [i.to_json() for i in self.s.directory.managed_identities()],
-                "endpoints": self._endpoints(),
-            }
-        body = self._json(request)
-        kind = _get(body, "kind", str, "system")
-        if kind not in ("system", "user"):
-            raise ControlError(400, "'kind' must be 'system' or 'user'")
-        identity = self.s.directory.register_managed_identity(
-            "system" if kind == "system" else "user",
-            self._tenant(_get(body, "tenant_id", str) or "default"),
-            client_id=_get(body, "client_id", str),
-            roles=_strings(body, "roles") if "roles" in body else DEFAULT_ROLES,
-        )
-        return {**identity.to_json(), "endpoints": self._endpoints()}
-
-    def _identity(self, request: Request, client_id: str) -> Any:
-        self.s.directory.delete_managed_identity(client_id)
-        return Response(status=204)
-
-    # objects
-
-    def _object(self, request: Request, tenant: str, kind: Kind, key: str, deleted: bool) -> Any:
-        directory = self.s.directory
-        tid = self._tenant(tenant)
-        if request.method == "PUT":
-            return directory.seed(tid, kind, key, self._json(request), deleted=deleted)
-        if request.method == "PATCH":
-            return directory.change_out_of_band(tid, kind, key, self._json(request))
-        if request.method == "DELETE":
-            directory.remove_out_of_band(tid, kind, key, deleted=deleted)
-            return Response(status=204)
-        found = directory.inspect(tid, kind, deleted=deleted).get(key.lower())
-        if found is None:
-            raise ControlError(404, f"no {kind} {key} in tenant {tid}")
-        return found
-
-    def _partners(self, request: Request, tenant: str) -> Any:
-        return {"value": list(self.s.directory.inspect(self._tenant(tenant), PARTNER).values())}
-
-    def _syncs(self, request: Request, tenant: str) -> Any:
-        return {"value": list(self.s.directory.inspect(self._tenant(tenant), SYNC).values())}
-
-    def _partner(self, request: Request, tenant: str, key: str) -> Any:
-        return self._object(request, tenant, PARTNER, key, deleted=False)
-
-    def _sync(self, request: Request, tenant: str, key: str) -> Any:
-        return self._object(request, tenant, SYNC, key, deleted=False)
-
-    @staticmethod
-    def _kind(collection: str) -> Kind:
-        return PARTNER if collection == "crossTenantPartners" else SYNC
-
-    def _deleted_list(self, request: Request, tenant: str, collection: str) -> Any:
-        items = self.s.directory.inspect(self._tenant(tenant), self._kind(collection), deleted=True)
-        return {"value": list(items.values())}
-
-    def _deleted(self, request: Request, tenant: str, collection: str, key: str) -> Any:
-        return self._object(request, tenant, self._kind(collection), key, deleted=True)
 
     # faults, log, reset, tokens
 
     def _faults(self, request: Request) -> Any:
         if request.method == "POST":
-            return self.s.faults.add(self._json(request)).to_json()
+            return self.s.faults.add(json_body(request)).to_json()
         if request.method == "DELETE":
             self.s.faults.clear()
             return Response(status=204)
@@ -405,24 +292,24 @@ class ControlRoutes:
 
     def _tokens(self, request: Request) -> Any:
         """Mint a token with chosen claims (e.g. expired or for another audience) for 401 tests."""
-        body = self._json(request)
-        client_id = _get(body, "client_id", str) or str(self.s.info["client_id"])
-        app = self.s.directory.app(client_id)
-        issued_at = _get(body, "issued_at", int) or int(time.time())
+        body = json_body(request)
+        client_id = get(body, "client_id", str) or str(self.s.info["client_id"])
+        app = AppDirectory(self.s.directory).app(client_id)
+        issued_at = get(body, "issued_at", int) or int(time.time())
         token, lifetime = self.s.issuer.mint(
-            tenant_id=self._tenant(_get(body, "tenant_id", str) or "default"),
+            tenant_id=self.s.tenant_id(get(body, "tenant_id", str) or "default"),
             app_id=client_id,
             object_id=app.object_id if app else client_id,
-            roles=_strings(body, "roles") if "roles" in body else (app.roles if app else []),
-            lifetime_s=_get(body, "lifetime_s", int),
-            audience=_get(body, "audience", str),
+            roles=strings(body, "roles") if "roles" in body else (app.roles if app else []),
+            lifetime_s=get(body, "lifetime_s", int),
+            audience=get(body, "audience", str),
             issued_at=issued_at,
         )
         return {"access_token": token, "expires_on": issued_at + lifetime}
 
     def _github(self, request: Request) -> Any:
         subject = (
-            _get(self._json(request), "subject", str)
+            get(json_body(request), "subject", str)
             or "repo:entra-emulator/demo:ref:refs/heads/main"
         )
         return self.s.github.new_request(subject)

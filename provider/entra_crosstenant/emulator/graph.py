@@ -1,8 +1,9 @@
-"""Microsoft Graph v1.0 and beta routes for partner configurations, identity-sync policies and
-beta deleted items: authentication and permissions from the bearer token, OData query options,
-bodies and error shapes as ../shared/reference/graph-cross-tenant.md describes them.
+"""Microsoft Graph's HTTP layer: the caller authenticated once from the bearer token, then the
+area route that serves the path, its permissions and its handler; Graph's error bodies and
+headers; and the OData helpers every area's routes share (query options, bodies, paging).
 
-Storage and the service's rules live in `model`; this module only translates.
+Each area declares its routes (`GraphRoute`: path, methods, permissions, handler) next to its
+model, e.g. `policies.routes`; this module knows no area. Storage and rules live in the models.
 """
 
 from __future__ import annotations
@@ -10,35 +11,25 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from entra_crosstenant.emulator import model
-from entra_crosstenant.emulator.identity import InvalidToken, TokenIssuer
-from entra_crosstenant.emulator.model import (
-    PARTNER,
-    PARTNER_SCHEMA,
-    READ_ROLES,
-    SYNC,
-    SYNC_SCHEMA,
-    WRITE_ROLE,
-    Directory,
-    Kind,
-    ModelError,
-    Version,
-)
+from entra_crosstenant.emulator.core import errors
+from entra_crosstenant.emulator.core.validation import Version
+from entra_crosstenant.emulator.identity.tokens import InvalidToken, TokenIssuer
 from entra_crosstenant.emulator.wire import GRAPH_JSON, JSON, Call, json_response, parse_json_object
 
-PARTNERS_PATH = "policies/crossTenantAccessPolicy/partners"
-DELETED_PATHS: dict[Kind, str] = {
-    PARTNER: "policies/deletedItems/crossTenantPartners",
-    SYNC: "policies/deletedItems/crossTenantSyncPolicyPartners",
-}
+if TYPE_CHECKING:
+    from entra_crosstenant.emulator.directory import Directory, Tenant
+
+# The `version` segment of a route served on both v1.0 and beta (beta-only routes spell `/beta`).
+ANY_VERSION = '<any("v1.0", "beta"):version>'
 DIAGNOSTIC = json.dumps(
     {
         "ServerInfo": {
@@ -52,9 +43,9 @@ DIAGNOSTIC = json.dumps(
     separators=(",", ":"),
 )
 _STATUS = {
-    model.NotFound: 404,
-    model.Conflict: 409,
-    model.BadRequest: 400,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.BadRequest: 400,
 }
 _FAULT_CODES = {
     429: ("TooManyRequests", "Too many requests."),
@@ -63,9 +54,6 @@ _FAULT_CODES = {
     503: ("ServiceUnavailable", "The service is temporarily unavailable."),
     504: ("GatewayTimeout", "The gateway timed out."),
 }
-_FILTER = re.compile(r"^\s*tenantId\s+eq\s+'([^']*)'\s*$")
-_V = 'any("v1.0", "beta"):version'
-_DELETED_KIND = 'any("crosstenantpartners", "crosstenantsyncpolicypartners"):collection'
 
 
 class GraphError(Exception):
@@ -108,117 +96,61 @@ def add_graph_headers(response: Response) -> None:
     response.headers.setdefault("Cache-Control", "no-cache")
 
 
-def _entity(path: str, select: set[str] | None = None) -> str:
-    return f"{path}({','.join(sorted(select))})/$entity" if select else f"{path}/$entity"
+# --- who calls, and what allows a route ------------------------------------------------------
 
 
-def _encode_token(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
+@dataclass(frozen=True)
+class Caller:
+    """The verified token's caller: its tenant (whose objects it sees), app and roles."""
+
+    tenant_id: str
+    client_id: str | None
+    roles: frozenset[str]
 
 
-def _decode_token(token: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise GraphError(400, "Request_BadRequest", "The skip token is invalid.") from exc
+@dataclass(frozen=True)
+class Permissions:
+    """The application permissions (roles) that allow a route: any one of `read` for GET, any
+    one of `write` for every other method. Otherwise 403 Authorization_RequestDenied."""
+
+    read: frozenset[str]
+    write: frozenset[str]
+
+    def allow(self, method: str, roles: frozenset[str]) -> bool:
+        return bool(roles & (self.read if method == "GET" else self.write))
 
 
-class GraphRoutes:
-    """Dispatches Graph requests for the caller's tenant (the token's `tid`)."""
+class GraphRequest:
+    """What an area's handler gets: the request, its ids, the URL's arguments (`version`
+    always set), the caller, and the caller's tenant (created on first use, as a model call
+    would)."""
 
-    def __init__(self, directory: Directory, issuer: TokenIssuer) -> None:
-        self.directory = directory
-        self.issuer = issuer
-        partner = f"/<{_V}>/policies/crosstenantaccesspolicy/partners"
-        deleted = f"/beta/policies/deleteditems/<{_DELETED_KIND}>"
-        self.urls = Map(
-            [
-                Rule(partner, endpoint="partners", methods=["GET", "POST"]),
-                Rule(f"{partner}/<key>", endpoint="partner", methods=["GET", "PATCH", "DELETE"]),
-                Rule(
-                    f"{partner}/<key>/identitysynchronization",
-                    endpoint="sync",
-                    methods=["GET", "PUT", "PATCH", "DELETE"],
-                ),
-                Rule(deleted, endpoint="deleted_list", methods=["GET"]),
-                Rule(f"{deleted}/<key>", endpoint="deleted_item", methods=["GET", "DELETE"]),
-                Rule(f"{deleted}/<key>/restore", endpoint="restore", methods=["POST"]),
-            ],
-            strict_slashes=False,
-            merge_slashes=False,
-        )
-        self._handlers: dict[str, Callable[[Request, Call, JSON, str], Response]] = {
-            "partners": self._partners,
-            "partner": self._partner,
-            "sync": self._sync,
-            "deleted_list": self._deleted_list,
-            "deleted_item": self._deleted_item,
-            "restore": self._restore,
-        }
+    def __init__(
+        self, http: Request, call: Call, args: JSON, caller: Caller, directory: Directory
+    ) -> None:
+        self.http = http
+        self.call = call
+        self.args = args
+        self.caller = caller
+        self._directory = directory
 
-    def handle(self, request: Request, call: Call) -> Response:
-        try:
-            tenant = self._authenticate(request, call)
-            response = self._route(request, call, tenant)
-        except GraphError as exc:
-            response = graph_error_response(call, exc.status, exc.code, exc.message)
-            if exc.status == 401:
-                response.headers["WWW-Authenticate"] = (
-                    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/'
-                    'common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"'
-                )
-        except ModelError as exc:
-            response = graph_error_response(
-                call, _STATUS[type(exc)], exc.code, exc.message, exc.details
-            )
-        add_graph_headers(response)
-        return response
+    @property
+    def method(self) -> str:
+        return self.http.method
 
-    def _authenticate(self, request: Request, call: Call) -> str:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
-        try:
-            claims = self.issuer.verify(token)
-        except InvalidToken as exc:
-            raise GraphError(401, "InvalidAuthenticationToken", str(exc)) from exc
-        call.log["tenant"] = claims["tid"]
-        call.log["client_id"] = claims.get("appid")
-        call.log["roles"] = claims.get("roles", [])
-        return str(claims["tid"])
+    @property
+    def version(self) -> Version:
+        version: Version = self.args["version"]
+        return version
 
-    def _route(self, request: Request, call: Call, tenant: str) -> Response:
-        adapter = self.urls.bind("emulator", path_info=request.path.lower())
-        try:
-            endpoint, args = adapter.match(method=request.method)
-        except MethodNotAllowed as exc:
-            raise GraphError(
-                405,
-                "Request_BadRequest",
-                "Specified HTTP method is not allowed for the request target.",
-            ) from exc
-        except NotFound as exc:
-            segment = request.path.rstrip("/").rsplit("/", 1)[-1]
-            raise GraphError(
-                400, "BadRequest", f"Resource not found for the segment '{segment[:100]}'."
-            ) from exc
-        roles = set(call.log.get("roles") or [])
-        allowed = WRITE_ROLE in roles if request.method != "GET" else bool(roles & READ_ROLES)
-        if not allowed:
-            raise GraphError(
-                403,
-                "Authorization_RequestDenied",
-                "Insufficient privileges to complete the operation.",
-            )
-        return self._handlers[str(endpoint)](request, call, {"version": "beta", **args}, tenant)
+    @property
+    def tenant(self) -> Tenant:
+        return self._directory.tenant(self.caller.tenant_id)
 
-    # helpers
-
-    @staticmethod
-    def _options(request: Request, allowed: set[str]) -> dict[str, str]:
+    def options(self, allowed: set[str]) -> dict[str, str]:
+        """The `$` query options sent; one not in `allowed` is a 400 Request_UnsupportedQuery."""
         options: dict[str, str] = {}
-        for name, value in request.args.items():
+        for name, value in self.http.args.items():
             if not name.startswith("$"):
                 continue
             if name not in allowed:
@@ -230,9 +162,9 @@ class GraphRoutes:
             options[name] = value
         return options
 
-    @staticmethod
-    def _body(request: Request) -> JSON:
-        raw = request.get_data()
+    def body(self) -> JSON:
+        """The JSON object sent, or Graph's 400 for an empty, malformed or non-object body."""
+        raw = self.http.get_data()
         if not raw.strip():
             raise GraphError(400, "BadRequest", "Empty Payload. JSON content expected.")
         try:
@@ -248,172 +180,161 @@ class GraphRoutes:
             raise GraphError(400, "BadRequest", "The request body must be a JSON object.")
         return body
 
-    @staticmethod
-    def _context(call: Call, version: str, fragment: str) -> str:
-        return f"{call.base_url}/{version}/$metadata#{fragment}"
+    def url(self, path: str, version: str | None = None) -> str:
+        """An absolute URL on the root the client called (not graph.microsoft.com)."""
+        return f"{self.call.base_url}/{version or self.version}/{path}"
 
-    def _expand(self, expand: str | None) -> bool:
-        if expand is None:
-            return False
-        if expand.strip() != "identitySynchronization":
+    def context(self, fragment: str, version: str | None = None) -> str:
+        """`@odata.context` for a `$metadata#` fragment."""
+        return self.url(f"$metadata#{fragment}", version)
+
+
+def entity(path: str, select: set[str] | None = None) -> str:
+    """The `@odata.context` fragment of one entity, with its `$select` if any."""
+    return f"{path}({','.join(sorted(select))})/$entity" if select else f"{path}/$entity"
+
+
+def page_size(options: dict[str, str], default: int) -> int:
+    """`$top` (1-999) if sent, else the service's page size."""
+    if "$top" not in options:
+        return default
+    top = options["$top"]
+    if not top.isdigit() or not 1 <= int(top) <= 999:
+        raise GraphError(400, "Request_BadRequest", f"Invalid page size specified: '{top[:20]}'.")
+    return int(top)
+
+
+def _encode_token(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def _decode_token(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise GraphError(400, "Request_BadRequest", "The skip token is invalid.") from exc
+
+
+def paginate(
+    r: GraphRequest,
+    items: list[JSON],
+    *,
+    key: str,
+    options: dict[str, str],
+    size: int,
+    path: str,
+) -> tuple[list[JSON], str | None]:
+    """One page of `items` (ordered by `key`) after `$skiptoken`, and the next page's link.
+
+    The skip token is opaque to clients: the last key of the page. The link keeps the other
+    query options.
+    """
+    if "$skiptoken" in options:
+        after = _decode_token(options["$skiptoken"])
+        items = [item for item in items if item[key] > after]
+    page, rest = items[:size], items[size:]
+    if not rest:
+        return page, None
+    query = {k: v for k, v in options.items() if k != "$skiptoken"}
+    query["$skiptoken"] = _encode_token(page[-1][key])
+    return page, r.url(path) + "?" + urlencode(query, safe="$,'")
+
+
+# --- the routes of every area ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GraphRoute:
+    """One Graph path of an area. `rule` is a werkzeug rule on the lowercased path (Graph's
+    segments are case-insensitive), starting with `/{ANY_VERSION}` or `/beta`."""
+
+    rule: str
+    methods: tuple[str, ...]
+    permissions: Permissions
+    handler: Callable[[GraphRequest], Response]
+
+
+class GraphArea(Protocol):
+    """An area's Graph routes (e.g. `policies.routes.PolicyRoutes`)."""
+
+    def graph_routes(self) -> Iterable[GraphRoute]: ...
+
+
+class GraphApi:
+    """Dispatches Graph requests: authentication (401), routing (400, 405), the route's
+    permissions (403), then the area's handler; model errors become Graph's error bodies."""
+
+    def __init__(
+        self, directory: Directory, issuer: TokenIssuer, areas: Iterable[GraphArea]
+    ) -> None:
+        self.directory = directory
+        self.issuer = issuer
+        self._routes: dict[str, GraphRoute] = {}
+        rules: list[Rule] = []
+        for area in areas:
+            for route in area.graph_routes():
+                endpoint = str(len(self._routes))
+                self._routes[endpoint] = route
+                rules.append(Rule(route.rule, endpoint=endpoint, methods=list(route.methods)))
+        self.urls = Map(rules, strict_slashes=False, merge_slashes=False)
+
+    def handle(self, request: Request, call: Call) -> Response:
+        try:
+            caller = self._authenticate(request, call)
+            response = self._route(request, call, caller)
+        except GraphError as exc:
+            response = graph_error_response(call, exc.status, exc.code, exc.message)
+            if exc.status == 401:
+                response.headers["WWW-Authenticate"] = (
+                    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/'
+                    'common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"'
+                )
+        except errors.ModelError as exc:
+            response = graph_error_response(
+                call, _STATUS[type(exc)], exc.code, exc.message, exc.details
+            )
+        add_graph_headers(response)
+        return response
+
+    def _authenticate(self, request: Request, call: Call) -> Caller:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
+        try:
+            claims = self.issuer.verify(token)
+        except InvalidToken as exc:
+            raise GraphError(401, "InvalidAuthenticationToken", str(exc)) from exc
+        caller = Caller(
+            tenant_id=str(claims["tid"]),
+            client_id=claims.get("appid"),
+            roles=frozenset(claims.get("roles") or []),
+        )
+        call.log["tenant"] = claims["tid"]
+        call.log["client_id"] = caller.client_id
+        return caller
+
+    def _route(self, request: Request, call: Call, caller: Caller) -> Response:
+        adapter = self.urls.bind("emulator", path_info=request.path.lower())
+        try:
+            endpoint, args = adapter.match(method=request.method)
+        except MethodNotAllowed as exc:
             raise GraphError(
-                400,
+                405,
                 "Request_BadRequest",
-                f"Could not find a navigation property named '{expand[:60]}' on type "
-                "'microsoft.graph.crossTenantAccessPolicyConfigurationPartner'.",
+                "Specified HTTP method is not allowed for the request target.",
+            ) from exc
+        except NotFound as exc:
+            segment = request.path.rstrip("/").rsplit("/", 1)[-1]
+            raise GraphError(
+                400, "BadRequest", f"Resource not found for the segment '{segment[:100]}'."
+            ) from exc
+        route = self._routes[str(endpoint)]
+        if not route.permissions.allow(request.method, caller.roles):
+            raise GraphError(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
             )
-        return True
-
-    def _render_partner(
-        self, tenant: str, obj: JSON, version: Version, select: set[str] | None, expand: bool
-    ) -> JSON:
-        out = model.project(PARTNER_SCHEMA, obj, version, select)
-        if expand:
-            try:
-                sync = self.directory.get_sync_policy(tenant, obj["tenantId"])
-            except model.NotFound:
-                out["identitySynchronization"] = None
-            else:
-                out["identitySynchronization"] = model.project(SYNC_SCHEMA, sync, version)
-        return out
-
-    # partners
-
-    def _partners(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
-        version: Version = args["version"]
-        if request.method == "POST":
-            obj = self.directory.create_partner(tenant, self._body(request), version)
-            body = {
-                "@odata.context": self._context(call, version, _entity(PARTNERS_PATH)),
-                **model.project(PARTNER_SCHEMA, obj, version),
-            }
-            response = json_response(body, 201, content_type=GRAPH_JSON)
-            response.headers["Location"] = (
-                f"{call.base_url}/{version}/{PARTNERS_PATH}/{obj['tenantId']}"
-            )
-            return response
-        options = self._options(request, {"$select", "$expand", "$top", "$filter", "$skiptoken"})
-        select = model.parse_select(PARTNER_SCHEMA, options.get("$select"), version)
-        expand = self._expand(options.get("$expand"))
-        page_size = self.directory.page_size
-        if "$top" in options:
-            top = options["$top"]
-            if not top.isdigit() or not 1 <= int(top) <= 999:
-                raise GraphError(
-                    400, "Request_BadRequest", f"Invalid page size specified: '{top[:20]}'."
-                )
-            page_size = int(top)
-        items = self.directory.list_partners(tenant)
-        if "$filter" in options:
-            match = _FILTER.match(options["$filter"])
-            if match is None:
-                raise GraphError(
-                    400,
-                    "Request_UnsupportedQuery",
-                    "Unsupported filter: only tenantId eq '<id>' is supported.",
-                )
-            wanted = model.normalize_key(match.group(1))
-            items = [item for item in items if item["tenantId"] == wanted]
-        if "$skiptoken" in options:
-            after = _decode_token(options["$skiptoken"])
-            items = [item for item in items if item["tenantId"] > after]
-        page, rest = items[:page_size], items[page_size:]
-        fragment = PARTNERS_PATH
-        if select or expand:
-            names = sorted(select or []) + (["identitySynchronization()"] if expand else [])
-            fragment = f"{PARTNERS_PATH}({','.join(names)})"
-        page_body: JSON = {"@odata.context": self._context(call, version, fragment)}
-        if rest:
-            query = {k: v for k, v in options.items() if k != "$skiptoken"}
-            query["$skiptoken"] = _encode_token(page[-1]["tenantId"])
-            link = f"{call.base_url}/{version}/{PARTNERS_PATH}?" + urlencode(query, safe="$,'")
-            page_body["@odata.nextLink"] = link
-        page_body["value"] = [
-            self._render_partner(tenant, o, version, select, expand) for o in page
-        ]
-        return json_response(page_body, content_type=GRAPH_JSON)
-
-    def _partner(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
-        version: Version = args["version"]
-        key = args["key"]
-        if request.method == "PATCH":
-            self.directory.update_partner(tenant, key, self._body(request), version)
-            return Response(status=204)
-        if request.method == "DELETE":
-            self.directory.delete_partner(tenant, key)
-            return Response(status=204)
-        options = self._options(request, {"$select", "$expand"})
-        select = model.parse_select(PARTNER_SCHEMA, options.get("$select"), version)
-        expand = self._expand(options.get("$expand"))
-        obj = self.directory.get_partner(tenant, key)
-        body = {
-            "@odata.context": self._context(call, version, _entity(PARTNERS_PATH, select)),
-            **self._render_partner(tenant, obj, version, select, expand),
-        }
-        return json_response(body, content_type=GRAPH_JSON)
-
-    def _sync(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
-        version: Version = args["version"]
-        key = args["key"]
-        if request.method == "PUT":
-            self.directory.put_sync_policy(tenant, key, self._body(request), version)
-            return Response(status=204)
-        if request.method == "PATCH":
-            self.directory.update_sync_policy(tenant, key, self._body(request), version)
-            return Response(status=204)
-        if request.method == "DELETE":
-            self.directory.delete_sync_policy(tenant, key)
-            return Response(status=204)
-        options = self._options(request, {"$select"})
-        select = model.parse_select(SYNC_SCHEMA, options.get("$select"), version)
-        obj = self.directory.get_sync_policy(tenant, key)
-        path = f"{PARTNERS_PATH}('{obj['tenantId']}')/identitySynchronization"
-        body = {
-            "@odata.context": self._context(call, version, _entity(path, select)),
-            **model.project(SYNC_SCHEMA, obj, version, select),
-        }
-        return json_response(body, content_type=GRAPH_JSON)
-
-    # beta deleted items
-
-    @staticmethod
-    def _deleted_kind(args: JSON) -> Kind:
-        return PARTNER if args["collection"] == "crosstenantpartners" else SYNC
-
-    @staticmethod
-    def _render_deleted(kind: Kind, obj: JSON) -> JSON:
-        schema = PARTNER_SCHEMA if kind == PARTNER else SYNC_SCHEMA
-        return {**model.project(schema, obj, "beta"), "deletedDateTime": obj["deletedDateTime"]}
-
-    def _deleted_list(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
-        self._options(request, set())
-        kind = self._deleted_kind(args)
-        items = self.directory.list_deleted(tenant, kind)
-        body = {
-            "@odata.context": self._context(call, "beta", DELETED_PATHS[kind]),
-            "value": [self._render_deleted(kind, obj) for obj in items],
-        }
-        return json_response(body, content_type=GRAPH_JSON)
-
-    def _deleted_item(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
-        kind = self._deleted_kind(args)
-        if request.method == "DELETE":
-            self.directory.purge_deleted(tenant, kind, args["key"])
-            return Response(status=204)
-        self._options(request, set())
-        obj = self.directory.get_deleted(tenant, kind, args["key"])
-        body = {
-            "@odata.context": self._context(call, "beta", f"{DELETED_PATHS[kind]}/$entity"),
-            **self._render_deleted(kind, obj),
-        }
-        return json_response(body, content_type=GRAPH_JSON)
-
-    def _restore(self, request: Request, call: Call, args: JSON, tenant: str) -> Response:
-        kind = self._deleted_kind(args)
-        obj = self.directory.restore_deleted(tenant, kind, args["key"])
-        schema = PARTNER_SCHEMA if kind == PARTNER else SYNC_SCHEMA
-        body = {
-            "@odata.context": self._context(call, "beta", f"{DELETED_PATHS[kind]}/$entity"),
-            **model.project(schema, obj, "beta"),
-        }
-        return json_response(body, content_type=GRAPH_JSON)
+        args = {"version": "beta", **args}
+        return route.handler(GraphRequest(request, call, args, caller, self.directory))

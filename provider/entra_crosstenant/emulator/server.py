@@ -29,18 +29,16 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from entra_crosstenant.clouds import get_cloud
-from entra_crosstenant.emulator.control import ControlRoutes, Defaults, Services
+from entra_crosstenant.emulator.applications.model import DEFAULT_ROLES, AppDirectory, new_secret
+from entra_crosstenant.emulator.areas import control_areas, graph_areas
+from entra_crosstenant.emulator.control import ControlApi, Defaults, Services
+from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.faults import FaultInjector, FaultRule
-from entra_crosstenant.emulator.graph import GraphRoutes, add_graph_headers, graph_fault_response
-from entra_crosstenant.emulator.identity import (
-    AuthError,
-    GitHubOidc,
-    IdentityPlatform,
-    IdentityRoutes,
-    TokenIssuer,
-    unverified_tenant,
-)
-from entra_crosstenant.emulator.model import DEFAULT_ROLES, Directory, new_secret
+from entra_crosstenant.emulator.graph import GraphApi, add_graph_headers, graph_fault_response
+from entra_crosstenant.emulator.identity.github import GitHubOidc
+from entra_crosstenant.emulator.identity.platform import AuthError, IdentityPlatform
+from entra_crosstenant.emulator.identity.routes import IdentityRoutes
+from entra_crosstenant.emulator.identity.tokens import TokenIssuer, unverified_tenant
 from entra_crosstenant.emulator.requestlog import RequestLog
 from entra_crosstenant.emulator.storage import Flusher, StateDir
 from entra_crosstenant.emulator.wire import Call, json_response
@@ -69,8 +67,8 @@ class EmulatorApp:
         self,
         services: Services,
         identity: IdentityRoutes,
-        graph: GraphRoutes,
-        control: ControlRoutes,
+        graph: GraphApi,
+        control: ControlApi,
     ) -> None:
         self.services = services
         self.identity = identity
@@ -277,11 +275,12 @@ class EmulatorServer:
         if saved is not None:
             directory.load_state(saved)
         env = self.state.read_env()
-        default = directory.app(env.get("AZURE_CLIENT_ID", "")) if env else None
+        apps = AppDirectory(directory)
+        default = apps.app(env.get("AZURE_CLIENT_ID", "")) if env else None
         secret = env.get("AZURE_CLIENT_SECRET", "")
         if default is None or not default.check_secret(secret):
             secret = new_secret()
-            default = directory.register_app(
+            default = apps.register_app(
                 directory.create_tenant(env.get("AZURE_TENANT_ID") or None),
                 display_name="entra-emulator default app",
                 roles=DEFAULT_ROLES,
@@ -330,8 +329,8 @@ class EmulatorServer:
         self.server.app = EmulatorApp(  # type: ignore[assignment]
             services,
             IdentityRoutes(platform),
-            GraphRoutes(directory, issuer),
-            ControlRoutes(services),
+            GraphApi(directory, issuer, graph_areas(directory)),
+            ControlApi(services, control_areas(services)),
         )
         self.state.write_env(
             {

@@ -1,195 +1,34 @@
-"""The Microsoft identity platform, as msal 1.39 sees it: discovery, JWKS, the v2.0 token endpoint
-(secret, certificate and federated assertions), managed identity (App Service and IMDS styles)
-and a GitHub-Actions-style OIDC issuer for workload-identity tests.
+"""The identity platform's rules, as msal 1.39 sees them: discovery, the v2.0 token endpoint
+(secret, certificate and federated assertions) and managed identity (App Service and IMDS).
 
-Wire shapes and AADSTS codes follow ../shared/reference/msal-offline.md. Error texts carry ids
-and thumbprints, never a secret or a token.
+Which credential proves which app, and for which resource; the apps and managed identities are
+the applications area's. Wire shapes and AADSTS codes follow ../shared/reference/msal-offline.md.
+Error texts carry ids and thumbprints, never a secret or a token.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
-import threading
 import time
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Request, Response
 
-from entra_crosstenant.clouds import Cloud
-from entra_crosstenant.emulator.model import (
-    GRAPH_APP_ID,
+from entra_crosstenant.emulator.applications.model import (
     App,
+    AppDirectory,
     Certificate,
-    Directory,
     FederatedCredential,
     ManagedIdentity,
 )
-from entra_crosstenant.emulator.wire import JSON, Call, json_response
+from entra_crosstenant.emulator.directory import Directory
+from entra_crosstenant.emulator.identity.github import GitHubOidc
+from entra_crosstenant.emulator.identity.tokens import GRAPH_APP_ID, TokenIssuer
+from entra_crosstenant.emulator.wire import JSON, Call
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MANAGED_IDENTITY_LIFETIME_S = 86399
-
-
-# --- token signing and verification ---------------------------------------------------------------
-
-
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def public_jwk(key: rsa.RSAPrivateKey, kid: str) -> JSON:
-    """The public half of an RSA key as a JWK (what a JWKS endpoint serves)."""
-    numbers = key.public_key().public_numbers()
-    return {
-        "kty": "RSA",
-        "use": "sig",
-        "alg": "RS256",
-        "kid": kid,
-        "n": _b64url_uint(numbers.n),
-        "e": _b64url_uint(numbers.e),
-    }
-
-
-def key_id(key: rsa.RSAPrivateKey) -> str:
-    """A stable key id: the base64url SHA-1 of the public key, like Entra's x5t-style kids."""
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    digest = hashlib.sha1(der).digest()  # noqa: S324 - an identifier, not a security hash
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-class InvalidToken(Exception):
-    """A bearer token Graph must refuse with 401; the message says why (never the token)."""
-
-
-class TokenIssuer:
-    """Signs access tokens with the emulator's key and verifies them for Graph.
-
-    Verified tokens are cached by their string until they expire: verification is the costliest
-    step of a Graph call, and a client reuses one token for an hour.
-    """
-
-    def __init__(self, signing_key_pem: bytes, cloud: Cloud, lifetime_s: int = 3599) -> None:
-        key = serialization.load_pem_private_key(signing_key_pem, password=None)
-        assert isinstance(key, rsa.RSAPrivateKey)
-        self._key = key
-        self.kid = key_id(key)
-        self.cloud = cloud
-        self.lifetime_s = lifetime_s
-        self.audiences = {cloud.graph_audience, cloud.graph_audience + "/", GRAPH_APP_ID}
-        self._cache: dict[str, JSON] = {}
-        self._cache_lock = threading.Lock()
-
-    def jwks(self) -> JSON:
-        return {"keys": [public_jwk(self._key, self.kid)]}
-
-    def mint(
-        self,
-        *,
-        tenant_id: str,
-        app_id: str,
-        object_id: str,
-        roles: list[str],
-        lifetime_s: int | None = None,
-        audience: str | None = None,
-        display_name: str | None = None,
-        app_auth: str = "1",
-        issued_at: int | None = None,
-        extra: Mapping[str, Any] | None = None,
-    ) -> tuple[str, int]:
-        """An app-only v1 access token as Graph receives it; returns (token, lifetime seconds)."""
-        now = int(time.time()) if issued_at is None else issued_at
-        lifetime = self.lifetime_s if lifetime_s is None else lifetime_s
-        issuer = f"https://sts.windows.net/{tenant_id}/"
-        claims: JSON = {
-            "aud": audience or self.cloud.graph_audience,
-            "iss": issuer,
-            "iat": now,
-            "nbf": now,
-            "exp": now + lifetime,
-            "app_displayname": display_name or app_id,
-            "appid": app_id,
-            "appidacr": app_auth,
-            "azp": app_id,
-            "idp": issuer,
-            "idtyp": "app",
-            "oid": object_id,
-            "roles": list(roles),
-            "sub": object_id,
-            "tid": tenant_id,
-            "uti": secrets.token_urlsafe(16),
-            "ver": "1.0",
-        }
-        claims.update(extra or {})
-        token = jwt.encode(
-            claims, self._key, algorithm="RS256", headers={"kid": self.kid, "x5t": self.kid}
-        )
-        return token, lifetime
-
-    def verify(self, token: str) -> JSON:
-        """The claims of a token this emulator issued for its cloud's Graph, or InvalidToken."""
-        cached = self._cache.get(token)
-        if cached is not None:
-            if cached["exp"] > time.time():
-                return cached
-            raise InvalidToken("Lifetime validation failed, the token is expired.")
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise InvalidToken("IDX14100: JWT is not well formed.") from exc
-        if header.get("kid") != self.kid:
-            raise InvalidToken("IDX10503: Signature validation failed: the signing key is unknown.")
-        try:
-            claims: JSON = jwt.decode(
-                token,
-                self._key.public_key(),
-                algorithms=["RS256"],
-                audience=list(self.audiences),
-                options={"require": ["exp", "nbf", "iat", "aud", "iss", "tid"]},
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise InvalidToken("Lifetime validation failed, the token is expired.") from exc
-        except jwt.ImmatureSignatureError as exc:
-            raise InvalidToken("Lifetime validation failed, the token is not yet valid.") from exc
-        except jwt.InvalidAudienceError as exc:
-            raise InvalidToken("Access token validation failure. Invalid audience.") from exc
-        except jwt.InvalidSignatureError as exc:
-            raise InvalidToken("IDX10511: Signature validation failed.") from exc
-        except jwt.PyJWTError as exc:
-            raise InvalidToken("Access token validation failure.") from exc
-        if claims["iss"] != f"https://sts.windows.net/{claims['tid']}/":
-            raise InvalidToken("Access token validation failure. Invalid issuer.")
-        with self._cache_lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[token] = claims
-        return claims
-
-
-def unverified_tenant(token: str) -> str | None:
-    """The `tid` a bearer token claims, for fault matching only (never for authorization)."""
-    try:
-        tid = jwt.decode(token, options={"verify_signature": False}).get("tid")
-    except jwt.PyJWTError:
-        return None
-    return tid if isinstance(tid, str) else None
-
-
-# --- Entra errors ---------------------------------------------------------------------------
 
 
 class AuthError(Exception):
@@ -234,72 +73,6 @@ def _bad_assertion(reason: str, code: int = 700027) -> AuthError:
     )
 
 
-# --- GitHub Actions OIDC issuer -----------------------------------------------------------------
-
-
-class GitHubOidc:
-    """Stands in for GitHub's OIDC token service: request tokens map to a workflow subject."""
-
-    def __init__(self, signing_key_pem: bytes, issuer: str) -> None:
-        key = serialization.load_pem_private_key(signing_key_pem, password=None)
-        assert isinstance(key, rsa.RSAPrivateKey)
-        self._key = key
-        self.kid = key_id(key)
-        self.issuer = issuer
-        self._requests: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def jwks(self) -> JSON:
-        return {"keys": [public_jwk(self._key, self.kid)]}
-
-    def new_request(self, subject: str) -> JSON:
-        """What a runner exports as ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN."""
-        token = secrets.token_urlsafe(24)
-        with self._lock:
-            self._requests[token] = subject
-        return {
-            "url": f"{self.issuer}/oidc/token?api-version=2.0",
-            "token": token,
-            "issuer": self.issuer,
-            "subject": subject,
-        }
-
-    def issue(self, request_token: str, audience: str | None) -> str | None:
-        """A signed ID token for the subject bound to `request_token`, or None if unknown."""
-        with self._lock:
-            subject = next(
-                (s for t, s in self._requests.items() if hmac.compare_digest(t, request_token)),
-                None,
-            )
-        if subject is None:
-            return None
-        now = int(time.time())
-        claims = {
-            "iss": self.issuer,
-            "sub": subject,
-            "aud": audience or "https://github.com/entra-emulator",
-            "iat": now,
-            "nbf": now,
-            "exp": now + 600,
-            "jti": str(uuid.uuid4()),
-            "repository": subject.split(":")[1] if subject.startswith("repo:") else "",
-        }
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
-
-    def clear(self) -> None:
-        with self._lock:
-            self._requests.clear()
-
-
-# --- the token service --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Grant:
-    body: JSON
-    kind: str
-
-
 class IdentityPlatform:
     """Token issuance rules: which credential proves which app, and for which resource."""
 
@@ -311,6 +84,7 @@ class IdentityPlatform:
         identity_header: str,
     ) -> None:
         self.directory = directory
+        self.apps = AppDirectory(directory)
         self.issuer = issuer
         self.github = github
         self.identity_header = identity_header
@@ -378,7 +152,7 @@ class IdentityPlatform:
                 900144,
                 "The request body must contain the following parameter: 'scope'.",
             )
-        app = self.directory.app(client_id)
+        app = self.apps.app(client_id)
         if app is None or app.tenant_id != tenant.lower():
             raise AuthError(
                 400,
@@ -592,7 +366,7 @@ class IdentityPlatform:
     ) -> tuple[int, JSON]:
         """A managed-identity token; errors in each endpoint's own shape (msal-offline §7)."""
         resource = args.get("resource", "")
-        identity = self.directory.find_managed_identity(
+        identity = self.apps.find_managed_identity(
             client_id=args.get("client_id"),
             object_id=args.get("object_id") or args.get("principal_id"),
             resource_id=args.get("mi_res_id") or args.get("msi_res_id"),
@@ -660,124 +434,3 @@ def _assertion_expired() -> AuthError:
 
 def _certificate_key(cert: Certificate) -> Any:
     return x509.load_pem_x509_certificate(cert.pem.encode("ascii")).public_key()
-
-
-# --- routes --------------------------------------------------------------------------------------
-
-
-class IdentityRoutes:
-    """The identity platform's HTTP surface (path-based tenants, as login.microsoftonline.com)."""
-
-    def __init__(self, platform: IdentityPlatform) -> None:
-        self.platform = platform
-        self.urls = Map(
-            [
-                Rule("/<tenant>/v2.0/.well-known/openid-configuration", endpoint="discovery"),
-                Rule("/<tenant>/oauth2/v2.0/token", endpoint="token", methods=["POST"]),
-                Rule("/<tenant>/discovery/v2.0/keys", endpoint="keys"),
-                Rule("/<tenant>/discovery/keys", endpoint="keys"),
-                Rule("/msi/token", endpoint="app_service"),
-                Rule("/metadata/identity/oauth2/token", endpoint="imds"),
-                Rule("/_github/oidc/token", endpoint="github_token"),
-                Rule("/_github/.well-known/openid-configuration", endpoint="github_discovery"),
-                Rule("/_github/.well-known/jwks", endpoint="github_keys"),
-            ],
-            strict_slashes=False,
-        )
-
-    @staticmethod
-    def tenant_of(path: str) -> str | None:
-        """The tenant segment of a token or discovery path, for logs and fault rules."""
-        first = path.lstrip("/").split("/", 1)[0]
-        return first.lower() if first and first not in ("msi", "metadata", "_github") else None
-
-    def handle(self, request: Request, call: Call) -> Response:
-        adapter = self.urls.bind_to_environ(request.environ)
-        try:
-            endpoint, args = adapter.match()
-        except MethodNotAllowed:
-            return json_response(
-                {"error": "invalid_request", "error_description": "Method not allowed."}, 405
-            )
-        except NotFound:
-            return json_response(
-                {"error": "invalid_request", "error_description": "Unknown endpoint."}, 404
-            )
-        try:
-            return self._dispatch(str(endpoint), dict(args), request, call)
-        except AuthError as exc:
-            response = json_response(exc.body(call), exc.status)
-            response.headers["Cache-Control"] = "no-store, no-cache"
-            return response
-
-    def _dispatch(self, endpoint: str, args: JSON, request: Request, call: Call) -> Response:
-        base = call.base_url
-        if endpoint == "discovery":
-            return json_response(self.platform.discovery(base, args["tenant"]))
-        if endpoint == "keys":
-            return json_response(self.platform.issuer.jwks())
-        if endpoint == "token":
-            basic = None
-            if request.authorization is not None and request.authorization.type == "basic":
-                basic = (
-                    request.authorization.username or "",
-                    request.authorization.password or "",
-                )
-            body = self.platform.client_credentials(base, args["tenant"], request.form, basic, call)
-            response = json_response(body)
-            response.headers["Cache-Control"] = "no-store, no-cache"
-            return response
-        if endpoint in ("app_service", "imds"):
-            return self._managed_identity(request, call, app_service=endpoint == "app_service")
-        return self._github(endpoint, request)
-
-    def _managed_identity(self, request: Request, call: Call, *, app_service: bool) -> Response:
-        args = request.args
-        if app_service:
-            sent = request.headers.get("X-IDENTITY-HEADER", "")
-            if not hmac.compare_digest(sent, self.platform.identity_header):
-                return json_response({"statusCode": 401, "message": "Unauthorized"}, 401)
-            if args.get("api-version") != "2019-08-01":
-                return json_response(
-                    {"statusCode": 400, "message": "api-version 2019-08-01 is required."}, 400
-                )
-        else:
-            if request.headers.get("Metadata", "").lower() != "true":
-                return json_response(
-                    {
-                        "error": "invalid_request",
-                        "error_description": "Required metadata header not specified",
-                    },
-                    400,
-                )
-            if not args.get("api-version"):
-                return json_response(
-                    {
-                        "error": "invalid_request",
-                        "error_description": "Required query variable 'api-version' is missing",
-                    },
-                    400,
-                )
-        status, body = self.platform.managed_identity(args, app_service=app_service, call=call)
-        return json_response(body, status)
-
-    def _github(self, endpoint: str, request: Request) -> Response:
-        github = self.platform.github
-        if endpoint == "github_keys":
-            return json_response(github.jwks())
-        if endpoint == "github_discovery":
-            return json_response(
-                {
-                    "issuer": github.issuer,
-                    "jwks_uri": f"{github.issuer}/.well-known/jwks",
-                    "subject_types_supported": ["public", "pairwise"],
-                    "response_types_supported": ["id_token"],
-                    "id_token_signing_alg_values_supported": ["RS256"],
-                }
-            )
-        auth = request.headers.get("Authorization", "")
-        scheme, _, token = auth.partition(" ")
-        value = github.issue(token.strip(), request.args.get("audience"))
-        if scheme.lower() != "bearer" or value is None:
-            return json_response({"message": "Bad credentials"}, 401)
-        return json_response({"value": value})
