@@ -6,12 +6,15 @@ PY := .venv/bin/python
 .PHONY: help setup demo demo-team test lint typecheck bench soak clean-state
 
 help:
-	@echo "make setup   - .venv, the package (editable, test extras), the pulumi CLI (built once if missing)"
-	@echo "make demo    - start the Graph emulator and deploy examples/partner-sync to it"
-	@echo "make test    - setup, lint, type-check and run every test"
-	@echo "make bench   - run the benchmarks under bench/ (slow; writes bench/results/)"
-	@echo "make demo-team - examples/partner-sync's lifecycle with its state in S3 (moto on loopback)"
-	@echo "make soak    - the team scenarios at soak sizes, seeded (SOAK_ARGS=\"--kills 20 ...\")"
+	@echo "make setup       - .venv, the package (editable, test extras), the pulumi CLI (built once if missing)"
+	@echo "make demo        - start the Graph emulator and deploy examples/partner-sync to it (state in .state/)"
+	@echo "make test        - setup, lint, type-check and run every test"
+	@echo "make lint        - ruff check and ruff format --check"
+	@echo "make typecheck   - mypy (strict) on the package"
+	@echo "make bench       - run the benchmarks under bench/ (slow; writes bench/results/)"
+	@echo "make demo-team   - examples/partner-sync's lifecycle with its state in S3 (moto on loopback)"
+	@echo "make soak        - the team scenarios at soak sizes, seeded (SOAK_ARGS=\"--kills 20 ...\")"
+	@echo "make clean-state - delete .state/ (the demo's emulator tenant and stack): start over"
 
 setup:
 	@scripts/setup.sh

@@ -2,8 +2,10 @@
 # Tries to provide `pulumi-language-python` beside the CLI, so a plain `pulumi up` works in
 # examples/. The module is untagged upstream; it can only be fetched by commit through the Go
 # module proxy. When the proxy refuses it, the refusal is recorded in
-# .tools/language-host.status and programs run through the Automation API (the supported path).
-# Set ENTRA_RETRY_LANGUAGE_HOST=1 to ask the proxy again.
+# .tools/language-host.status and programs run through the Automation API (the supported path:
+# `entra-crosstenant run`). The refusal is explained once, when it is found; later runs (every
+# `make`) read the recorded status and say nothing. Set ENTRA_RETRY_LANGUAGE_HOST=1 to ask the
+# proxy again.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN="$ROOT/.tools/bin"
@@ -15,10 +17,17 @@ if [ -x "$BIN/pulumi-language-python" ] || [ -x "$(dirname "$(readlink -f "$BIN/
   exit 0
 fi
 if [ -f "$STATUS" ] && [ "${ENTRA_RETRY_LANGUAGE_HOST:-0}" != 1 ]; then
-  echo "setup: $(head -n1 "$STATUS")"
+  exit 1  # known and explained when it was recorded: nothing new to say
+fi
+explain() {
+  echo "setup: no Python language host ($1); run projects with \`entra-crosstenant run\`" \
+    "(README). Recorded in .tools/language-host.status; ENTRA_RETRY_LANGUAGE_HOST=1 asks again."
+}
+if ! command -v go >/dev/null 2>&1; then
+  echo "no Go toolchain: language host not built" >"$STATUS"
+  explain "no Go toolchain to build it"
   exit 1
 fi
-command -v go >/dev/null 2>&1 || { echo "no Go toolchain: language host not built" >"$STATUS"; exit 1; }
 
 cmd=(go list -m -json "$MOD@latest")
 if out=$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod "${cmd[@]}" 2>&1); then
@@ -36,6 +45,7 @@ if out=$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod "${cmd[@]}" 2>&1); then
     exit 0
   fi
   echo "language host build failed: see $STATUS.log" >"$STATUS"
+  explain "its build failed: see .tools/language-host.status.log"
   exit 1
 fi
 {
@@ -43,5 +53,5 @@ fi
   echo "command: GOFLAGS=-mod=mod ${cmd[*]}"
   echo "error: $out"
 } >"$STATUS"
-echo "setup: $(head -n1 "$STATUS")"
+explain "the Go module proxy refuses its untagged module"
 exit 1

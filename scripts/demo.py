@@ -2,8 +2,10 @@
 
 Starts the emulator (state kept in .state/emulator, so a second run finds what the first one
 created), points the provider at it through the emulator's env file, runs `pulumi up` on the
-stack `demo` (file backend in .state/backend) and prints what changed and which Graph calls it
-took. Run it twice: the second `up` changes nothing and calls Graph zero times for writes.
+stack `demo` (file backend in .state/backend) and prints what changed and which requests it
+made, sign-in and Graph apart. Run it twice: the second `up` changes nothing and makes no Graph
+call. `--destroy` removes it all; the partner configurations then sit in Entra's deleted items,
+and the next `make demo` brings them back (see ON_SOFT_DELETED).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import collections
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from pulumi import automation as auto
 
@@ -23,6 +26,12 @@ import partner_sync  # noqa: E402 - the example lives outside the package on pur
 
 from entra_crosstenant.emulator.client import Emulator  # noqa: E402
 from entra_crosstenant.testing import PulumiEngine  # noqa: E402
+
+# What the demo does with a partner it finds in Entra's deleted items (after `--destroy`): the
+# example's `onSoftDeleted` stack config. "restore" is what this emulator lets an app do with
+# its Graph permissions; if deleted items become delegated-only (a signed-in administrator),
+# this is the one line to change ("fail" then explains what to do).
+ON_SOFT_DELETED = "restore"
 
 # Three partner (source) tenants of a merger, as a platform team would list them.
 DEFAULT_PARTNERS = [
@@ -62,13 +71,14 @@ def main() -> int:
             home=args.state / "pulumi-home", backend_url=f"file://{_backend(args.state)}"
         )
         print(f"pulumi: {engine.version()} ({engine.cli})")
-        stack = engine.stack(
-            "partner-sync",
-            "demo",
-            lambda: partner_sync.deploy(DEFAULT_PARTNERS),
-            env=emulator.env,
+        # The example's own entry point, reading its stack config as `pulumi up` would.
+        stack = engine.stack("partner-sync", "demo", partner_sync.main, env=emulator.env)
+        stack.set_all_config(
+            {
+                "partner-sync:partners": auto.ConfigValue(json.dumps(DEFAULT_PARTNERS)),
+                "partner-sync:onSoftDeleted": auto.ConfigValue(ON_SOFT_DELETED),
+            }
         )
-        stack.set_config("partner-sync:partners", auto.ConfigValue(json.dumps(DEFAULT_PARTNERS)))
         if args.destroy:
             result = stack.destroy(on_output=print)
             print(f"\ndestroy: {result.summary.resource_changes}")
@@ -77,13 +87,37 @@ def main() -> int:
             print(f"\nup: {up.summary.resource_changes}")
             for name, output in up.outputs.items():
                 print(f"  {name}: {json.dumps(output.value)}")
-        calls = collections.Counter(
-            f"{r['method']} {r['status']}"
-            for r in emulator.control.requests(since=mark)
-            if not r["path"].startswith("/_")
-        )
-        print(f"Graph and token requests this run: {dict(calls) or 'none'}")
+        print(requests_made(emulator.control.requests(since=mark)))
     return 0
+
+
+def requests_made(log: list[dict[str, Any]]) -> str:
+    """The emulator's request log, counted and labelled: sign-in apart from Graph."""
+    counts = collections.Counter(
+        (r["api"], _label(r)) for r in log if not r["path"].startswith("/_")
+    )
+    lines = ["Requests this run (from the emulator's request log):"]
+    for api, title in (("identity", "sign-in (discovery and token)"), ("graph", "Graph")):
+        made = [f"{n} x {label}" for (kind, label), n in sorted(counts.items()) if kind == api]
+        lines.append(f"  {title}: {', '.join(made) or 'none'}")
+    return "\n".join(lines)
+
+
+def _label(request: dict[str, Any]) -> str:
+    """What one request was, in words, with its method and status."""
+    path, method, status = request["path"], request["method"], request["status"]
+    if request["api"] == "identity":
+        if path.endswith("/.well-known/openid-configuration"):
+            return f"OpenID discovery ({method} {status})"
+        if path.endswith("/token"):
+            return f"token ({method} {status})"
+        return f"{method} {path} ({status})"
+    what = "deleted partner" if "/deletedItems/" in path else "partner"
+    if path.endswith("/identitySynchronization"):
+        what = "sync policy"
+    elif path.endswith("/restore"):
+        what = "restore of a deleted partner"
+    return f"{method} {what} ({status})"
 
 
 def _backend(state: Path) -> Path:

@@ -112,7 +112,8 @@ fi
 # beside the CLI, not in the wheel. Ours runs the project's Python unless PULUMI_PYTHON_CMD says otherwise.
 # It serves through entra_crosstenant._dynamic_server: the SDK's own `pulumi.dynamic` server, run
 # unchanged but with more than its fixed 4 gRPC workers, so `--parallel` is not capped at 4
-# (bench/README.md). That Python must have this package (it needs it anyway to unpickle ours).
+# (bench/README.md), and gone when its engine is (it watches its parent: hence `exec`).
+# That Python must have this package (it needs it anyway to unpickle ours).
 shim="$BIN/pulumi-resource-pulumi-python"
 cat >"$shim.tmp" <<SHIM
 #!/bin/sh
@@ -123,6 +124,7 @@ chmod +x "$shim.tmp"
 mv "$shim.tmp" "$shim"
 
 # --- The Python language host (optional: only plain `pulumi up` in a project dir needs it) ---
-"$ROOT/scripts/build-language-host.sh" || say "language host not available; programs run through the Automation API (see README)"
+# It explains itself the first time; once its absence is recorded, later runs stay quiet.
+"$ROOT/scripts/build-language-host.sh" || true
 
 say "ready: $("$BIN/pulumi" version) at .tools/bin/pulumi"

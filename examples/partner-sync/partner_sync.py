@@ -10,6 +10,14 @@ For each partner in the stack config `partner-sync:partners` (a JSON list) it de
     pulumi config set --path 'partners[0].tenantId' 3b0f2a5e-...
     pulumi config set --path 'partners[0].displayName' Fabrikam
 
+A partner removed from the list (or a `pulumi destroy`) leaves its configuration in Entra's
+deleted items for 30 days, and declaring it again then fails until you say what to do with it:
+
+    pulumi config set onSoftDeleted restore     # or purge; fail is the default
+
+(`partners[N].onSoftDeleted` decides for one partner.) Restoring and purging deleted items may
+need more than the app's permissions in your tenant: see the README.
+
 `deploy()` is the program; `make demo` and the engine tests call it with their own lists.
 """
 
@@ -36,8 +44,14 @@ class PartnerSync:
     policy: CrossTenantIdentitySyncPolicyPartner
 
 
-def deploy(partners: Sequence[Mapping[str, Any]]) -> dict[str, PartnerSync]:
-    """Both resources per partner; exports each partner's state under its name."""
+def deploy(
+    partners: Sequence[Mapping[str, Any]], *, on_soft_deleted: str = "fail"
+) -> dict[str, PartnerSync]:
+    """Both resources per partner; exports each partner's state under its name.
+
+    `on_soft_deleted` is what happens to a partner found in Entra's deleted items (`fail`,
+    `restore` or `purge`), unless its entry says otherwise (`onSoftDeleted`).
+    """
     deployed: dict[str, PartnerSync] = {}
     for entry in partners:
         name = str(entry.get("name") or entry["tenantId"])
@@ -47,6 +61,7 @@ def deploy(partners: Sequence[Mapping[str, Any]]) -> dict[str, PartnerSync]:
             partner_tenant_id=entry["tenantId"],
             automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True),
             adopt_existing=adopt,
+            on_soft_deleted=entry.get("onSoftDeleted", on_soft_deleted),
         )
         policy = CrossTenantIdentitySyncPolicyPartner(
             f"sync-{name}",
@@ -70,4 +85,8 @@ def deploy(partners: Sequence[Mapping[str, Any]]) -> dict[str, PartnerSync]:
 
 
 def main() -> None:
-    deploy(pulumi.Config().require_object("partners"))
+    config = pulumi.Config()
+    deploy(
+        config.require_object("partners"),
+        on_soft_deleted=config.get("onSoftDeleted") or "fail",
+    )

@@ -319,8 +319,36 @@ def test_untrusted_ca_is_a_tls_error_naming_the_setting(emu: Emulator) -> None:
     credential = ClientSecretCredential(
         emu.tenant_id, app["client_id"], app["client_secret"], authority_host=emu.url
     )  # no ca_bundle: certifi's roots do not include the emulator's CA
-    with pytest.raises(CredentialError, match=r"TLS verification failed.*caBundle"):
+    with pytest.raises(CredentialError, match=r"TLS verification failed.*caBundle") as info:
         credential.get_token(PUBLIC_SCOPE)
+    assert info.value.unreachable is not None and not info.value.transient
+    assert info.value.unreachable.reason.startswith("TLS failed: certificate verify failed")
+
+
+def test_a_sign_in_endpoint_with_nothing_listening_is_named(tmp_path: Path) -> None:
+    """Connection refused (real sockets): the error names the host, and says it never
+    connected, so the Graph client tries a few times quickly instead of waiting it out."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    credential = ClientSecretCredential(
+        "11111111-1111-1111-1111-111111111111",
+        "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa",
+        "a-secret-value",
+        authority_host=f"https://127.0.0.1:{port}",
+    )
+    with pytest.raises(CredentialError) as info:
+        credential.get_token(PUBLIC_SCOPE)
+    error = info.value
+    assert error.transient and error.unreachable is not None
+    assert (error.unreachable.host, error.unreachable.reason) == (
+        f"127.0.0.1:{port}",
+        "connection refused",
+    )
+    assert f"could not connect to the sign-in endpoint 127.0.0.1:{port}" in str(error)
+    assert "authorityHost" in str(error) and "a-secret-value" not in str(error)
 
 
 def test_requests_ca_bundle_cannot_override_the_ca(

@@ -6,14 +6,17 @@ import os
 import signal
 import ssl
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
 from entra_crosstenant.clouds import CLOUDS
-from entra_crosstenant.emulator.__main__ import parse_args
-from entra_crosstenant.emulator.client import Emulator
+from entra_crosstenant.emulator.__main__ import EXIT_STATE_DIR_IN_USE, parse_args
+from entra_crosstenant.emulator.client import READY_PREFIX, Emulator
 from entra_crosstenant.emulator.storage import parse_env
 from entra_crosstenant.graph.client import client_for
 from entra_crosstenant.settings import ConnectionSettings
@@ -117,3 +120,70 @@ def test_env_file_alone_configures_a_client_for_the_emulated_cloud(
         e for e in emulator.control.requests() if e["path"].endswith("/oauth2/v2.0/token")
     ]
     assert token_call["status"] == 200 and token_call["client_id"] == emulator.client_id
+
+
+def _run_emulator(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "entra_crosstenant.emulator", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's content and modification time (ns): what "touches nothing" compares."""
+    return {
+        p.name: (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
+
+
+def test_a_second_emulator_on_the_same_folder_exits_at_once_and_changes_nothing(
+    entra_emulator_factory, tmp_path: Path
+) -> None:
+    first = entra_emulator_factory(state_dir=tmp_path)
+    first.control.seed_partner(new_tenant_id())
+    first.control.reset()  # saved to state.json now, so nothing is left to flush
+    before = _snapshot(tmp_path)
+
+    second = _run_emulator("--state-dir", str(tmp_path), timeout=30)
+    assert second.returncode == EXIT_STATE_DIR_IN_USE
+    assert f"in use by another emulator (PID {first.process.pid})" in second.stderr
+    assert second.stdout == ""  # never listened
+    assert _snapshot(tmp_path) == before  # env, keys, CA, state: not even rewritten
+    assert first.control.health()["status"] == "ok"  # the first one is unaffected
+
+    # The lock goes with its process: stopped, the folder can be served again.
+    assert first.stop() == 0
+    again = entra_emulator_factory(state_dir=tmp_path)
+    assert again.env["AZURE_CLIENT_SECRET"] == first.env["AZURE_CLIENT_SECRET"]
+
+
+def test_background_start_returns_once_listening_with_its_pid(tmp_path: Path) -> None:
+    started = _run_emulator("--state-dir", str(tmp_path), "--background")
+    assert started.returncode == 0, started.stderr
+    lines = started.stdout.splitlines()
+    ready = next(line for line in lines if line.startswith(READY_PREFIX))
+    url = ready.removeprefix(READY_PREFIX).split()[0]
+    pid = int(lines[-1].rsplit("kill ", 1)[1])
+    try:
+        assert f"set -a; . {tmp_path / 'env'}; set +a" in started.stdout
+        env = parse_env((tmp_path / "env").read_text())
+        assert env["AZURE_AUTHORITY_HOST"] == url
+        with requests.Session() as session:
+            session.trust_env = False
+            session.verify = env["ENTRA_CA_BUNDLE"]
+            assert session.get(f"{url}/_emulator/health", timeout=10).json()["status"] == "ok"
+        # A second background start on the same folder fails the same way, naming the PID.
+        refused = _run_emulator("--state-dir", str(tmp_path), "--background")
+        assert refused.returncode == EXIT_STATE_DIR_IN_USE
+        assert f"PID {pid}" in refused.stderr
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    process = psutil.Process(pid) if psutil.pid_exists(pid) else None
+    if process is not None:
+        process.wait(15)

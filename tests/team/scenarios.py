@@ -55,6 +55,7 @@ class Kill:
     lock_left: bool
     unrecorded: int  # objects Graph changed that state did not record when the engine died
     pending: int  # operations state marked pending
+    providers_left: int  # provider servers still running after the engine died (must be 0)
 
 
 @dataclass
@@ -124,7 +125,8 @@ def interrupted_ups(
 
     Round 0 creates `count` policies; later rounds change the declaration (creates, renames,
     deletes). Each kill lands after a random number of Graph writes, SIGKILLing the CLI alone
-    (its provider finishes what it was doing, unrecorded) or with its provider (a CI job dying).
+    (its provider finishes what it was doing, unrecorded, then exits) or with its provider (a CI
+    job dying). Provider processes left running after that count as lost.
     Recovery is what the docs tell users: `pulumi cancel` if a lock remains, `pulumi refresh
     --clear-pending-creates`, `pulumi up`. `program="example"` declares each partner
     configuration too (examples/partner-sync), so kills also land between POST and PUT.
@@ -151,7 +153,12 @@ def interrupted_ups(
         outcome = run.wait()
         if outcome["ok"]:
             report.lost.append(f"round {round_}: the up finished before the kill ({outcome})")
-        run.reap()  # the provider the CLI left behind, if it was spared
+        # A provider spared by the kill finishes its calls in flight, sees its engine gone and
+        # exits on its own; one still running would live on (a cancelled CI job's leftovers).
+        left = run.providers_left()
+        if left:
+            report.lost.append(f"round {round_}: provider processes left running: {left}")
+        run.reap()
         stack = team.stack(stack_name, declared, program=program)
         recorded = {r["id"] for r in state_policies(stack)}
         live = {p["tenantId"] for p in graph_policies(team)}
@@ -159,7 +166,15 @@ def interrupted_ups(
         locks = team.s3.lock_keys(PROJECT, stack_name)
         report.kills.append(
             Kill(
-                round_, planned, kill_after, seen, mode, bool(locks), len(live ^ recorded), pending
+                round_,
+                planned,
+                kill_after,
+                seen,
+                mode,
+                bool(locks),
+                len(live ^ recorded),
+                pending,
+                len(left),
             )
         )
         if locks:

@@ -278,13 +278,41 @@ class EngineRun:
         path = self.run_dir / "runner.log"
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
+    def _marked(self) -> Iterator[psutil.Process]:
+        """Every live process this run started (they inherit its marker), orphans included."""
+        for process in psutil.process_iter(["pid"]):
+            try:
+                if process.environ().get(RUN_MARKER) == self.marker:
+                    yield process
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+
+    def providers_left(self, wait: float = 20.0) -> list[int]:
+        """Pids of this run's provider servers still running `wait` s after its engine ended.
+
+        A provider outlives a killed engine only until it sees its parent gone and the calls
+        it had in flight finish (entra_crosstenant._dynamic_server); anything still here after
+        that would run on forever."""
+        deadline = time.monotonic() + wait
+        while True:
+            left = []
+            for process in self._marked():
+                try:
+                    command = process.cmdline()
+                    running = process.status() != psutil.STATUS_ZOMBIE
+                except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                    continue
+                if running and "entra_crosstenant._dynamic_server" in command:
+                    left.append(process.pid)
+            if not left or time.monotonic() >= deadline:
+                return left
+            time.sleep(0.2)
+
     def reap(self) -> list[int]:
         """End every process this run started (found by its marker), each by its pid."""
         ended = []
-        for process in psutil.process_iter(["pid"]):
+        for process in self._marked():
             try:
-                if process.environ().get(RUN_MARKER) != self.marker:
-                    continue
                 process.kill()
                 ended.append(process.pid)
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):

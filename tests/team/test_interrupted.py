@@ -23,6 +23,9 @@ def test_killed_ups_converge_after_cancel_refresh_up(team: Team) -> None:
     report = interrupted_ups(team, seed=20260801, rounds=KILLS, count=POLICIES)
     assert report.lost == []
     assert len(report.kills) == KILLS
+    # The seed kills the CLI alone at least once: its provider, spared, exits by itself.
+    assert "engine" in {kill.mode for kill in report.kills}
+    assert [kill.providers_left for kill in report.kills] == [0] * KILLS
     for kill in report.kills:
         # The kill landed mid-run, after its seeded number of writes (and the run failed).
         assert 1 <= kill.kill_after_writes <= kill.writes_seen <= kill.planned_writes, kill

@@ -169,3 +169,51 @@ def test_messages_fall_back_to_the_python_logger_without_an_engine(
     with caplog.at_level("INFO", logger="entra_crosstenant"):
         _engine_log.warn("retrying in 2.0 s after 429 TooManyRequests")
     assert "retrying in 2.0 s after 429" in caplog.text
+
+
+def test_the_watch_fires_once_the_parent_changes_and_never_for_init() -> None:
+    import threading
+
+    parents = iter([100, 100, 100, 1])
+    fired = threading.Event()
+    thread = server.watch_parent(fired.set, interval=0.001, getppid=lambda: next(parents))
+    assert thread is not None
+    thread.join(5)
+    assert fired.is_set()
+    assert server.watch_parent(fired.set, getppid=lambda: 1) is None
+
+
+# A stand-in for the engine: starts the provider server as the plugin shim does (exec'd Python,
+# so the server is its child), prints the server's pid, then waits to be killed.
+_ENGINE = """
+import subprocess, sys, time
+server = subprocess.Popen(
+    [sys.executable, "-u", "-m", "entra_crosstenant._dynamic_server"], stdout=subprocess.PIPE
+)
+server.stdout.readline()  # the port: the server is up
+print(server.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_server_exits_when_its_engine_is_killed() -> None:
+    """A SIGKILLed engine (a cancelled CI job) must not leave its provider running."""
+    import psutil
+
+    engine = subprocess.Popen(
+        [sys.executable, "-c", _ENGINE],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PULUMI_PROJECT": "test"},
+        cwd=REPO,
+    )
+    assert engine.stdout is not None
+    provider = psutil.Process(int(engine.stdout.readline()))
+    try:
+        assert provider.is_running() and provider.ppid() == engine.pid
+        engine.kill()
+        engine.wait(10)
+        # It polls every 0.5 s, and nothing is in flight: it goes well within this bound.
+        provider.wait(timeout=15)
+    finally:
+        if provider.is_running():
+            provider.kill()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import socket
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,11 +18,20 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPSConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+)
 
 from entra_crosstenant.auth import AccessToken, CredentialError
+from entra_crosstenant.auth._base import Unreachable
 from entra_crosstenant.graph import (
     BadRequest,
     Conflict,
+    EndpointUnreachable,
     Forbidden,
     GraphClient,
     GraphConnectionError,
@@ -31,6 +41,7 @@ from entra_crosstenant.graph import (
     Unauthorized,
     client_for,
 )
+from entra_crosstenant.graph._retry import UNREACHABLE_ATTEMPTS
 from entra_crosstenant.settings import ConnectionSettings
 
 ENDPOINT = "https://graph.example.test"
@@ -253,11 +264,69 @@ def test_dropped_until_the_deadline() -> None:
     assert "graphEndpoint" in str(info.value)
 
 
-def test_tls_failure_is_not_retried() -> None:
-    client, script, _, _ = make(requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"))
-    with pytest.raises(GraphConnectionError, match="TLS verification failed"):
+def test_tls_failure_is_not_retried_and_names_the_host() -> None:
+    client, script, _, _ = make(
+        requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    )
+    with pytest.raises(EndpointUnreachable) as info:
         client.request("GET", PATH)
     assert len(script.sent) == 1
+    text = str(info.value)
+    assert "could not connect to graph.example.test (TLS failed: certificate verify" in text
+    assert "caBundle" in text and "after 1 attempt " in text
+
+
+def _connect_failure(cause: OSError, error: type[Exception] = NewConnectionError) -> Exception:
+    """What requests raises when no connection could be made, built as urllib3 builds it."""
+    pool = HTTPSConnectionPool("graph.example.test", 443)
+    try:
+        try:
+            raise cause
+        except OSError as os_error:
+            if error is NameResolutionError:
+                raise NameResolutionError("graph.example.test", pool, os_error) from os_error
+            raise error(pool, f"Failed to establish a new connection: {os_error}") from os_error
+    except Exception as reason:  # noqa: BLE001 - the built exception, caught to be wrapped
+        wrapped = MaxRetryError(pool, "/", reason)
+    if error is ConnectTimeoutError:
+        return requests.exceptions.ConnectTimeout(wrapped)
+    return requests.exceptions.ConnectionError(wrapped)
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
+        (socket.gaierror(-2, "Name or service not known"), "no such host"),
+        (OSError(101, "Network is unreachable"), "network is unreachable"),
+        (TimeoutError("timed out"), "the connection timed out"),
+    ],
+)
+def test_an_unreachable_graph_gets_a_few_quick_tries_and_is_named(
+    failure: OSError, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    error = {
+        socket.gaierror: NameResolutionError,
+        TimeoutError: ConnectTimeoutError,
+    }.get(type(failure), NewConnectionError)
+    client, script, clock, _ = make(*[_connect_failure(failure, error)] * 10, deadline=300.0)
+    with caplog.at_level(logging.INFO, logger="entra_crosstenant"):
+        with pytest.raises(EndpointUnreachable) as info:
+            client.request("PUT", PATH, json={})
+    assert len(script.sent) == UNREACHABLE_ATTEMPTS == 3
+    assert clock.sleeps == [0.5, 1.0]  # seconds in all, not the 300 s deadline
+    text = str(info.value)
+    assert f"PUT {PATH} failed: could not connect to graph.example.test ({reason}" in text
+    assert "after 3 attempts" in text and "graphEndpoint" in text
+    # Each pause is announced (in `pulumi up`, under the resource).
+    assert "trying again in 0.5 s" in caplog.text and "attempt 2 of 3" in caplog.text
+
+
+def test_a_reachable_graph_after_one_refusal_is_used() -> None:
+    refused = _connect_failure(ConnectionRefusedError(111, "Connection refused"))
+    client, script, clock, _ = make(refused, Reply(200, {"v": 1}))
+    assert client.request("GET", PATH) == {"v": 1}
+    assert clock.sleeps == [0.5] and len(script.sent) == 2
 
 
 @pytest.mark.parametrize(
@@ -327,6 +396,28 @@ def test_transient_token_failure_is_retried() -> None:
     assert cred.calls == [False, False] and len(clock.sleeps) == 1
 
 
+def test_an_unreachable_sign_in_endpoint_fails_in_a_few_quick_tries() -> None:
+    down = Unreachable("login.example.test:8443", "connection refused")
+    errors = [CredentialError("refused", transient=True, unreachable=down) for _ in range(5)]
+    client, script, clock, cred = make(credential=FakeCredential(*errors), deadline=300.0)
+    with pytest.raises(EndpointUnreachable) as info:
+        client.request("GET", PATH)
+    assert len(cred.calls) == 3 and clock.sleeps == [0.5, 1.0] and script.sent == []
+    text = str(info.value)
+    assert "could not connect to the sign-in endpoint login.example.test:8443" in text
+    assert "(connection refused)" in text and "authorityHost" in text
+    assert info.value.__cause__ is errors[2]
+
+
+def test_a_tls_failure_at_the_sign_in_endpoint_is_not_retried() -> None:
+    tls = Unreachable("login.example.test", "TLS failed: certificate verify failed")
+    cred = FakeCredential(CredentialError("tls", unreachable=tls))
+    client, _, clock, _ = make(credential=cred)
+    with pytest.raises(EndpointUnreachable, match=r"sign-in endpoint login\.example\.test"):
+        client.request("GET", PATH)
+    assert len(cred.calls) == 1 and clock.sleeps == []
+
+
 # ---------------------------------------------------------------------------- guard, logs
 def test_a_token_for_one_cloud_is_never_sent_to_another_clouds_graph() -> None:
     with pytest.raises(ValueError, match="usgovernment"):
@@ -343,7 +434,9 @@ def test_logs_ids_and_waits_but_never_the_token(caplog: pytest.LogCaptureFixture
     text = caplog.text
     assert TOKEN not in text
     assert "rid-1" in text and script.sent[0].headers["client-request-id"] in text
-    assert "retrying in 1.000 s (Retry-After" in text
+    # The line `pulumi up` shows under the resource (the Python logger outside a provider).
+    assert "retrying in 1 s after 429 TooManyRequests, request-id rid-1" in text
+    assert "Retry-After" in text
 
 
 # ------------------------------------------------------------------------------ client_for

@@ -9,9 +9,12 @@ import pytest
 from entra_crosstenant.graph._retry import (
     BASE_BACKOFF_SECONDS,
     MAX_BACKOFF_SECONDS,
+    UNREACHABLE_ATTEMPTS,
     backoff,
     fits,
     parse_retry_after,
+    status_words,
+    unreachable_wait,
 )
 
 NOW = 1_800_000_000.0
@@ -78,3 +81,18 @@ def test_full_jitter_stays_within_zero_and_the_ceiling(attempt: int) -> None:
 def test_fits() -> None:
     assert fits(10.0, 5.0, 15.0)
     assert not fits(10.0, 5.1, 15.0)
+
+
+def test_an_unreachable_host_is_given_seconds_not_the_deadline() -> None:
+    waits = [unreachable_wait(n) for n in range(1, UNREACHABLE_ATTEMPTS)]
+    assert waits == [0.5, 1.0]
+    assert sum(waits) < 5
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [(429, "429 TooManyRequests"), (503, "503 ServiceUnavailable"), (504, "504 GatewayTimeout")],
+)
+def test_status_words_as_retry_lines_show_them(status: int, words: str) -> None:
+    assert status_words(status) == words
+    assert status_words(599) == "599"

@@ -14,9 +14,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import requests
 import requests.utils
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+)
 
 from entra_crosstenant.settings import names_for
 
@@ -40,17 +47,77 @@ class TokenCredential(Protocol):
     def get_token(self, scope: str, *, force_refresh: bool = False) -> AccessToken: ...
 
 
+@dataclass(frozen=True)
+class Unreachable:
+    """No connection could be made to `host` (`name:port`), for `reason`: nothing was sent.
+
+    Unlike throttling or a dropped connection, this is not waited out: a few quick tries, then
+    an error naming the host (issue: a stopped endpoint must not hang a deployment).
+    """
+
+    host: str
+    reason: str
+
+
+def host_of(url: str) -> str:
+    """`host:port` (or the host) of a URL, as a user would look for it in their settings."""
+    return urlsplit(url).netloc or url
+
+
+def connect_failure(error: BaseException) -> str | None:
+    """Why no connection could be made (refused, no such host, connect timeout, proxy), or None
+    when the failure came after connecting (a dropped connection, worth retrying longer)."""
+    if isinstance(error, requests.exceptions.SSLError) or not isinstance(
+        error, requests.exceptions.ConnectionError
+    ):
+        return None
+    if isinstance(error, requests.exceptions.ProxyError):
+        return "the proxy could not be reached or refused the connection"
+    first = error.args[0] if error.args else None
+    reason = first.reason if isinstance(first, MaxRetryError) else None
+    if isinstance(reason, NameResolutionError):
+        return "no such host: the DNS lookup failed"
+    if isinstance(reason, NewConnectionError):  # urllib3 2 derives it from ConnectTimeoutError
+        cause = reason.__cause__
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[0].lower() + cause.strerror[1:]  # "network is unreachable"
+        return "no connection could be made"
+    if isinstance(error, requests.exceptions.ConnectTimeout) or isinstance(
+        reason, ConnectTimeoutError
+    ):
+        return "the connection timed out"
+    return None
+
+
+def tls_reason(error: requests.exceptions.SSLError) -> str:
+    """The useful end of an SSL error, e.g. `certificate verify failed: self-signed ...`."""
+    text = str(error)
+    marker = "certificate verify failed"
+    return text[text.index(marker) :].split("')")[0][:200] if marker in text else text[:200]
+
+
 class CredentialError(Exception):
     """A token could not be obtained; the message says what to fix and never holds a secret.
 
     `code` is the Entra error (e.g. `AADSTS7000215`) when Entra answered; `transient` is true for
-    failures worth retrying (connection errors, 5xx from the token endpoint).
+    failures worth retrying (dropped connections, 5xx from the token endpoint); `unreachable`
+    says which host could not be connected to (a few quick tries are worth it, no more).
     """
 
-    def __init__(self, message: str, *, code: str | None = None, transient: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        transient: bool = False,
+        unreachable: Unreachable | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.transient = transient
+        self.unreachable = unreachable
 
 
 class CredentialUnavailableError(CredentialError):

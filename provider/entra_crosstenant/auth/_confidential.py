@@ -19,9 +19,13 @@ from entra_crosstenant.auth._base import (
     AccessToken,
     CachingCredential,
     CredentialError,
+    Unreachable,
+    connect_failure,
     explain_token_error,
+    host_of,
     http_session,
     redact,
+    tls_reason,
 )
 from entra_crosstenant.clouds import CLOUDS, is_microsoft_authority
 from entra_crosstenant.settings import names_for
@@ -114,18 +118,29 @@ class ConfidentialCredential(CachingCredential):
 
 @contextmanager
 def _transport_errors(host: str, secrets: tuple[str | None, ...]) -> Iterator[None]:
-    """Map network and msal service failures to CredentialError (transient where retrying helps)."""
+    """Map network and msal service failures to CredentialError: transient where waiting helps
+    (a dropped connection, a failing authority), `unreachable` where no connection could be made
+    (a few quick tries, then the error names the host)."""
+    where = host_of(host)
     try:
         yield
-    except requests.exceptions.SSLError:
+    except requests.exceptions.SSLError as exc:
         raise CredentialError(
-            f"TLS verification failed for the authority {host}: if it uses a private CA, "
-            f"set {names_for('ca_bundle')} to that CA's PEM"
+            f"TLS verification failed for the sign-in endpoint {where}: if it uses a private CA, "
+            f"set {names_for('ca_bundle')} to that CA's PEM",
+            unreachable=Unreachable(where, f"TLS failed: {tls_reason(exc)}"),
         ) from None
     except requests.RequestException as exc:
+        if (reason := connect_failure(exc)) is not None:
+            raise CredentialError(
+                f"could not connect to the sign-in endpoint {where} ({reason}): check "
+                f"{names_for('authority_host')} and the network",
+                transient=True,
+                unreachable=Unreachable(where, reason),
+            ) from None
         raise CredentialError(
-            f"could not reach the authority {host} ({type(exc).__name__}): check "
-            f"{names_for('authority_host')} and the network",
+            f"the connection to the sign-in endpoint {where} failed ({type(exc).__name__}): "
+            f"check {names_for('authority_host')} and the network",
             transient=True,
         ) from None
     except MsalServiceError as exc:

@@ -5,13 +5,20 @@ Layout of DIR:
   keys.json    CA key, TLS server key + certificate, token-signing keys, managed-identity header
   state.json   tenants, objects, apps (secrets as hashes), managed identities
   env          NAME=value lines for clients (holds the default app's secret)
-  emulator.log the server's stderr when started through `Emulator.start`
+  emulator.lock  held (flock) by the one emulator serving DIR; holds its PID
+  emulator.log the server's stderr when started through `Emulator.start` or `--background`
 Every file holding a secret is written 0600, atomically (temporary file + rename), so a crash
 never leaves a half-written file and no other user can read it.
+
+One emulator per folder: a second one would listen on another port and rewrite `env` to point
+at itself, leaving clients on a port that dies with it. `StateDir` takes an exclusive lock
+before it reads or writes anything; the kernel drops it when the process ends, however it ends.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -89,12 +96,54 @@ class Keys:
         )
 
 
+class StateDirInUse(RuntimeError):
+    """Another process holds the state folder's lock; `pid` is its PID when it could be read."""
+
+    def __init__(self, path: Path, pid: int | None) -> None:
+        who = f"another emulator (PID {pid})" if pid else "another process"
+        stop = f"stop it (kill {pid})" if pid else "stop it"
+        super().__init__(
+            f"the state folder {path} is in use by {who}; {stop} or give another --state-dir"
+        )
+        self.path = path
+        self.pid = pid
+
+
+def hold_lock(path: Path) -> int:
+    """Lock `path` exclusively for this process's lifetime and write our PID in it; the open
+    descriptor is returned (the lock lives as long as it stays open). Raises `StateDirInUse`
+    without changing the file when another process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = _pid_in(fd)
+        os.close(fd)
+        raise StateDirInUse(path.parent, holder) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    return fd
+
+
+def _pid_in(fd: int) -> int | None:
+    text = b""
+    with contextlib.suppress(OSError):
+        text = os.pread(fd, 32, 0)
+    return int(text) if text.strip().isdigit() else None
+
+
 class StateDir:
-    """Reads and writes the files of one state folder."""
+    """Reads and writes the files of one state folder, which it holds exclusively (see above).
+
+    Raises `StateDirInUse` from the constructor, before touching any file, when another
+    emulator serves the folder.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path.resolve()
         self.path.mkdir(parents=True, exist_ok=True)
+        self.lock_path = self.path / "emulator.lock"
+        self._lock_fd = hold_lock(self.lock_path)
         self.ca_path = self.path / "ca.pem"
         self.env_path = self.path / "env"
         self.state_path = self.path / "state.json"

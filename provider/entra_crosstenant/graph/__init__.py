@@ -4,6 +4,7 @@ from entra_crosstenant.graph.client import GraphClient, client_for
 from entra_crosstenant.graph.errors import (
     BadRequest,
     Conflict,
+    EndpointUnreachable,
     Forbidden,
     GraphConnectionError,
     GraphError,
@@ -16,6 +17,7 @@ from entra_crosstenant.graph.errors import (
 __all__ = [
     "BadRequest",
     "Conflict",
+    "EndpointUnreachable",
     "Forbidden",
     "GraphClient",
     "GraphConnectionError",

@@ -1,5 +1,10 @@
 """The Graph HTTP client: one session per client, retries inside a deadline, errors that explain.
 
+Every wait is announced before it starts (`retrying in 2.1 s after 429 TooManyRequests,
+request-id ...`) through `entra_crosstenant._engine_log`, so it shows in `pulumi up` under the
+resource that waits. An endpoint that cannot be connected to at all is tried a few times, quickly,
+and then named in the error: only throttling and failures after connecting are waited out.
+
 Thread-safe: the Pulumi provider server runs several resource operations at once, and they share
 one client (see `client_for`). The session's connection pool is thread-safe; the client keeps no
 other mutable state.
@@ -20,12 +25,29 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from entra_crosstenant import _engine_log
 from entra_crosstenant.auth import CredentialError, TokenCredential, credential_for
-from entra_crosstenant.auth._base import AccessToken, http_session
+from entra_crosstenant.auth._base import (
+    AccessToken,
+    Unreachable,
+    connect_failure,
+    host_of,
+    http_session,
+    tls_reason,
+)
 from entra_crosstenant.auth._factory import identity_key
 from entra_crosstenant.clouds import CLOUDS, check_endpoint
-from entra_crosstenant.graph._retry import RETRY_STATUSES, backoff, fits, parse_retry_after
+from entra_crosstenant.graph._retry import (
+    RETRY_STATUSES,
+    UNREACHABLE_ATTEMPTS,
+    backoff,
+    fits,
+    parse_retry_after,
+    status_words,
+    unreachable_wait,
+)
 from entra_crosstenant.graph.errors import (
+    EndpointUnreachable,
     GraphConnectionError,
     GraphError,
     Unauthorized,
@@ -55,8 +77,9 @@ class GraphClient:
 
     `request()` retries 429, 503, 504 and dropped connections, honouring Retry-After (else capped
     exponential backoff with full jitter), until `deadline_seconds` have passed in total; a 503,
-    504 or dropped connection is retried on a new connection. `clock`, `wall_clock`, `sleep` and
-    `rng` are injectable for tests.
+    504 or dropped connection is retried on a new connection. A host that cannot be connected to
+    (Graph's or the sign-in endpoint's) gets `UNREACHABLE_ATTEMPTS` quick tries, then
+    `EndpointUnreachable`. `clock`, `wall_clock`, `sleep` and `rng` are injectable for tests.
     """
 
     def __init__(
@@ -125,7 +148,7 @@ class GraphClient:
                 if retry.refresh:
                     refreshed = force_refresh = True
                     continue
-                if self._wait(call.attempt, retry.after, deadline, retry.error, retry.why):
+                if self._wait(call, retry, deadline):
                     if retry.response is not None:
                         # Closed unread, the connection is discarded: the retry goes out on a
                         # new one (a 503 often means the node behind this connection is sick).
@@ -152,19 +175,27 @@ class GraphClient:
         try:
             token = self._credential.get_token(self.scope, force_refresh=force_refresh)
         except CredentialError as exc:
+            if exc.unreachable is not None:
+                error = self._unreachable(call, client_request_id, exc.unreachable, authority=True)
+                if not exc.transient:  # TLS: trying again cannot help
+                    raise error from None
+                raise _Retry(error, exc.unreachable.reason, unreachable=True, cause=exc) from None
             error = Unauthorized.from_credential_error(
                 exc, client_request_id, call.method, call.path, attempts=call.attempt
             )
             if exc.transient:
-                raise _Retry(error, "token request failed", cause=exc) from None
+                raise _Retry(error, "a failed token request", cause=exc) from None
             raise error from exc
         try:
             response = self._send(call, token, client_request_id, json, params, deadline)
         except requests.exceptions.SSLError as exc:
-            raise self._connection_error(
-                call, client_request_id, None, "TLSError", f"TLS verification failed: {exc}"[:300]
-            ) from None
+            failed = Unreachable(host_of(call.url), f"TLS failed: {tls_reason(exc)}")
+            raise self._unreachable(call, client_request_id, failed) from None
         except _DROPPED as exc:
+            if (reason := connect_failure(exc)) is not None:
+                failed = Unreachable(host_of(call.url), reason)
+                error = self._unreachable(call, client_request_id, failed)
+                raise _Retry(error, reason, unreachable=True) from None
             error = self._connection_error(
                 call,
                 client_request_id,
@@ -172,7 +203,7 @@ class GraphClient:
                 type(exc).__name__,
                 "the connection was dropped or timed out",
             )
-            raise _Retry(error, "dropped connection") from None
+            raise _Retry(error, f"a dropped connection ({type(exc).__name__})") from None
         status = response.status_code
         request_id = response.headers.get("request-id")
         _log.debug(
@@ -189,7 +220,7 @@ class GraphClient:
             error = error_from_response(
                 status, b"", response.headers, call.method, call.path, client_request_id
             )
-            raise _Retry(error, f"HTTP {status}", after=after, response=response)
+            raise _Retry(error, status_words(status), after=after, response=response)
         try:
             body = response.content
         except _DROPPED as exc:
@@ -200,7 +231,7 @@ class GraphClient:
                 type(exc).__name__,
                 "the connection dropped while reading the answer",
             )
-            raise _Retry(error, "dropped connection") from None
+            raise _Retry(error, f"a dropped connection ({type(exc).__name__})") from None
         finally:
             response.close()
         if status == 401 and not refreshed and _expired(response, body, token, self._wall_clock()):
@@ -246,32 +277,38 @@ class GraphClient:
             timeout=(self._timeout[0], min(self._timeout[1], left)),
         )
 
-    def _wait(
-        self, attempt: int, after: float | None, deadline: float, failure: GraphError, why: str
-    ) -> bool:
-        """Sleep before the next attempt if it fits in the deadline; False when out of time."""
-        wait = after if after is not None else backoff(attempt, self._rng)
+    def _wait(self, call: _Call, retry: _Retry, deadline: float) -> bool:
+        """Announce and sleep before the next attempt, if one is due and fits in the deadline."""
+        failure = retry.error
+        if retry.unreachable:
+            call.unreachable += 1
+            if call.unreachable >= UNREACHABLE_ATTEMPTS:
+                return False
+            wait = unreachable_wait(call.unreachable)
+            if fits(self._clock(), wait, deadline):
+                _engine_log.info(
+                    f"{failure.message}; trying again in {_seconds(wait)} s ({call.method} attempt "
+                    f"{call.unreachable} of {UNREACHABLE_ATTEMPTS})"
+                )
+                self._sleep(wait)
+                return True
+            return False
+        wait = retry.after if retry.after is not None else backoff(call.attempt, self._rng)
         ids = f"request-id {failure.request_id}, client-request-id {failure.client_request_id}"
         if not fits(self._clock(), wait, deadline):
             _log.info(
                 "%s %s: %s; giving up, waiting %.3f s would pass the %g s deadline (%s)",
                 failure.method,
                 failure.path,
-                why,
+                retry.why,
                 wait,
                 self.deadline_seconds,
                 ids,
             )
             return False
-        _log.info(
-            "%s %s: %s; retrying in %.3f s (%s, attempt %d, %s)",
-            failure.method,
-            failure.path,
-            why,
-            wait,
-            "Retry-After" if after is not None else "backoff",
-            attempt,
-            ids,
+        _engine_log.info(
+            f"retrying in {_seconds(wait)} s after {retry.why}, {ids} ({call.method} attempt "
+            f"{call.attempt}, {'Retry-After' if retry.after is not None else 'backoff'})"
         )
         self._sleep(wait)
         return True
@@ -308,6 +345,20 @@ class GraphClient:
             retry_after=after,
         )
 
+    def _unreachable(
+        self, call: _Call, client_request_id: str, failed: Unreachable, *, authority: bool = False
+    ) -> EndpointUnreachable:
+        return EndpointUnreachable(
+            failed.host,
+            failed.reason,
+            client_request_id,
+            call.method,
+            call.path,
+            authority=authority,
+            attempts=call.attempt,
+            elapsed_seconds=self._clock() - call.started,
+        )
+
     def _connection_error(
         self, call: _Call, client_request_id: str, request_id: str | None, code: str, message: str
     ) -> GraphConnectionError:
@@ -333,6 +384,7 @@ class _Call:
     url: str
     started: float
     attempt: int = 0
+    unreachable: int = 0  # attempts that could not connect at all
 
 
 class _Retry(Exception):
@@ -346,6 +398,7 @@ class _Retry(Exception):
         after: float | None = None,
         response: requests.Response | None = None,
         refresh: bool = False,
+        unreachable: bool = False,
         cause: BaseException | None = None,
     ) -> None:
         super().__init__(why)
@@ -354,7 +407,13 @@ class _Retry(Exception):
         self.after = after
         self.response = response
         self.refresh = refresh
+        self.unreachable = unreachable
         self.cause = cause
+
+
+def _seconds(wait: float) -> str:
+    """A wait as people read it: `2.128`, `0.4`, `30` (milliseconds at most)."""
+    return f"{round(wait, 3):g}"
 
 
 def _expired(response: requests.Response, body: bytes, token: AccessToken, now: float) -> bool:

@@ -15,6 +15,7 @@ from entra_crosstenant.settings import names_for
 __all__ = [
     "BadRequest",
     "Conflict",
+    "EndpointUnreachable",
     "Forbidden",
     "GraphConnectionError",
     "GraphError",
@@ -63,8 +64,12 @@ class GraphError(Exception):
         """What to do about it; subclasses say more."""
         return ""
 
+    def head(self) -> str:
+        """What failed and what Graph answered."""
+        return f"{self.method} {self.path} failed: HTTP {self.status} {self.code}: {self.message}"
+
     def __str__(self) -> str:
-        head = f"{self.method} {self.path} failed: HTTP {self.status} {self.code}: {self.message}"
+        head = self.head()
         advice = self.advice()
         ids = (
             f"request-id {self.request_id or 'none'}, "
@@ -177,13 +182,70 @@ class ServiceUnavailable(GraphError):
 
 
 class GraphConnectionError(GraphError):
-    """Graph could not be reached, or kept dropping the connection, until the deadline."""
+    """Graph kept dropping the connection (or timing out) until the deadline; or, with a status
+    of 0 and no answer at all, the connection could not be made (`EndpointUnreachable`)."""
+
+    # The setting that says where the requests went, named in the advice.
+    setting: ClassVar[str] = "graph_endpoint"
+
+    def head(self) -> str:
+        return f"{self.method} {self.path} failed: {self.message}"
 
     def advice(self) -> str:
         return (
-            f"No answer from Graph after {self.attempts} attempt(s) over "
-            f"{self.elapsed_seconds:.1f} s: check {names_for('graph_endpoint')}, the network "
-            f"and any proxy (HTTPS_PROXY / NO_PROXY)."
+            f"No answer after {self.attempts} attempt(s) over {self.elapsed_seconds:.1f} s: "
+            f"check {names_for(self.setting)}, the network and any proxy (HTTPS_PROXY / NO_PROXY)."
+        )
+
+
+class EndpointUnreachable(GraphConnectionError):
+    """No connection could be made to Graph's host, or to the sign-in endpoint's (`authority`):
+    refused, no such host, connect timeout, TLS failure. Tried a few times at once, not waited
+    out like throttling, so a stopped endpoint fails a deployment in seconds."""
+
+    def __init__(
+        self,
+        host: str,
+        reason: str,
+        client_request_id: str | None,
+        method: str,
+        path: str,
+        *,
+        authority: bool = False,
+        attempts: int = 1,
+        elapsed_seconds: float = 0.0,
+    ) -> None:
+        where = f"the sign-in endpoint {host}" if authority else host
+        super().__init__(
+            0,
+            "EndpointUnreachable",
+            f"could not connect to {where} ({reason})",
+            None,
+            client_request_id,
+            method,
+            path,
+            attempts=attempts,
+            elapsed_seconds=elapsed_seconds,
+        )
+        self.host = host
+        self.reason = reason
+        self.authority = authority
+
+    def advice(self) -> str:
+        setting = names_for("authority_host" if self.authority else self.setting)
+        tried = "1 attempt" if self.attempts == 1 else f"{self.attempts} attempts"
+        if self.reason.startswith("TLS"):
+            fix = (
+                f"if it uses a private CA, set {names_for('ca_bundle')} to that CA's PEM; "
+                f"check {setting}"
+            )
+        else:
+            fix = (
+                f"check that it runs and is reachable from here: {setting}, the network and "
+                f"any proxy (HTTPS_PROXY / NO_PROXY)"
+            )
+        return (
+            f"Gave up after {tried} over {self.elapsed_seconds:.1f} s. {fix[0].upper()}{fix[1:]}."
         )
 
 

@@ -9,55 +9,16 @@ same on a laptop with Pulumi installed and on a fresh CI machine with the CLI bu
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pulumi import automation as auto
 
-_PLUGIN = "pulumi-resource-pulumi-python"
+from entra_crosstenant.pulumi_cli import PulumiNotFoundError, locate_root, offline_env
 
-
-class PulumiNotFoundError(RuntimeError):
-    """No usable `pulumi` CLI: says where it was looked for and how to get one."""
-
-
-def _repo_tools_dir(start: Path) -> Path | None:
-    # A checkout of this project keeps the CLI that `make setup` prepared in .tools/bin.
-    for directory in (start, *start.parents):
-        if (directory / "tools" / "pulumi" / "VERSION").is_file():
-            tools = directory / ".tools"
-            return tools if (tools / "bin" / "pulumi").exists() else None
-    return None
-
-
-def _locate_root(explicit: Path | None) -> Path:
-    """Find a directory `root` with `root/bin/pulumi` and the dynamic-provider plugin beside it."""
-    tried: list[str] = []
-    candidates: list[Path] = []
-    if explicit is not None:
-        candidates.append(explicit)
-    if env_root := os.environ.get("ENTRA_PULUMI_ROOT"):
-        candidates.append(Path(env_root))
-    if repo_tools := _repo_tools_dir(Path.cwd()):
-        candidates.append(repo_tools)
-    if repo_tools := _repo_tools_dir(Path(__file__).resolve()):
-        candidates.append(repo_tools)
-    if on_path := shutil.which("pulumi"):
-        candidates.append(Path(on_path).resolve().parent.parent)
-    for root in candidates:
-        tried.append(str(root))
-        if (root / "bin" / "pulumi").exists() and (root / "bin" / _PLUGIN).exists():
-            return root
-    raise PulumiNotFoundError(
-        "no pulumi CLI with the dynamic-provider plugin "
-        f"({_PLUGIN}) beside it; looked in: {', '.join(tried) or 'nowhere'}. "
-        "Run `make setup` in a checkout of this project, or set ENTRA_PULUMI_ROOT to a directory "
-        "whose bin/ holds pulumi and pulumi-resource-pulumi-python."
-    )
+__all__ = ["PulumiEngine", "PulumiNotFoundError"]
 
 
 @dataclass
@@ -72,7 +33,7 @@ class PulumiEngine:
     _command: auto.PulumiCommand | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.root = _locate_root(self.root)
+        self.root = locate_root(self.root)
         self.home.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -97,12 +58,7 @@ class PulumiEngine:
             "PULUMI_HOME": str(self.home),
             "PULUMI_BACKEND_URL": self.backend_url,
             "PULUMI_CONFIG_PASSPHRASE": self.passphrase,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
-            # The dynamic provider process must import this package: run it with our Python.
-            "PULUMI_PYTHON_CMD": sys.executable,
-            "PATH": f"{self.root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            **offline_env(self.root),
             **self.extra_env,
         }
 

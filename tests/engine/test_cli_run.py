@@ -1,0 +1,104 @@
+"""`entra-crosstenant run`: examples/partner-sync as a user runs it where there is no Python
+language host. The stack and its config are made by the real `pulumi` CLI (`pulumi stack init`,
+`pulumi config set --path ...`); the command then runs the project's own `__main__.py` from
+its `Pulumi.yaml`, against the emulator, streaming the engine's output, with pulumi's exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from entra_crosstenant.emulator.client import Emulator
+from entra_crosstenant.testing import PulumiEngine
+from tests.engine.support import REPO
+
+FABRIKAM = "3b0f2a5e-7c1d-4e8f-9a6b-2c4d5e6f7a8b"
+PARTNER_PATH = f"/v1.0/policies/crossTenantAccessPolicy/partners/{FABRIKAM}"
+
+
+def _project(tmp_path: Path) -> Path:
+    """A copy of the repository's project: Pulumi.yaml (main: examples/partner-sync/) and the
+    example, so stack config files land in the copy."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "examples" / "partner-sync", project / "examples" / "partner-sync")
+    shutil.copy(REPO / "Pulumi.yaml", project / "Pulumi.yaml")
+    return project
+
+
+def test_run_a_project_configured_with_the_real_cli(
+    tmp_path: Path, pulumi_engine: PulumiEngine, entra_emulator: Emulator
+) -> None:
+    project = _project(tmp_path)
+    env = {
+        **os.environ,
+        **entra_emulator.env,
+        "ENTRA_CONSISTENCY_WINDOW_SECONDS": "3",
+        "PULUMI_HOME": str(tmp_path / "home"),
+        "PULUMI_BACKEND_URL": pulumi_engine.backend_url,
+        "PULUMI_CONFIG_PASSPHRASE": "a passphrase of the user's",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+
+    def pulumi(*args: str) -> None:
+        subprocess.run([str(pulumi_engine.cli), *args], cwd=project, env=env, check=True)
+
+    def run(*args: str, cwd: Path = project) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "entra_crosstenant", "run", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    pulumi("stack", "init", "dev")
+    pulumi("config", "set", "--path", "partners[0].name", "fabrikam")
+    pulumi("config", "set", "--path", "partners[0].tenantId", "not-a-guid")
+    pulumi("config", "set", "--path", "partners[0].displayName", "Fabrikam")
+
+    # A bad value fails preview with pulumi's exit code and its message, nothing sent to Graph.
+    mark = entra_emulator.control.last_seq()
+    failed = run("preview")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "partner_tenant_id must be the partner tenant's ID" in failed.stdout
+    assert entra_emulator.control.requests(since=mark) == []
+
+    # Fixed with the CLI, deployed from a folder below the project, on the selected stack.
+    pulumi("config", "set", "--path", "partners[0].tenantId", FABRIKAM)
+    up = run("up", "--cwd", str(project / "examples"), cwd=tmp_path)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "+ 3 created" in up.stdout and "fabrikam" in up.stdout
+    assert f"project partner-sync in {project}" in up.stderr
+    assert f"backend {pulumi_engine.backend_url} (PULUMI_BACKEND_URL)" in up.stderr
+    partner = entra_emulator.control.get_object("partner", FABRIKAM)
+    assert partner is not None
+    assert partner["automaticUserConsentSettings"]["inboundAllowed"] is True
+    assert entra_emulator.control.get_object("sync", FABRIKAM)["displayName"] == "Fabrikam"  # type: ignore[index]
+
+    # The stack's state is where the real CLI sees it: the stack, the dynamic provider and the
+    # two resources.
+    listed = subprocess.run(
+        [str(pulumi_engine.cli), "stack", "ls", "--json"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"resourceCount": 4' in listed.stdout
+
+    destroyed = run("destroy", "--stack", "dev")
+    assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+    assert "- 3 deleted" in destroyed.stdout
+    assert entra_emulator.control.get_object("partner", FABRIKAM) is None
+
+    # A stack that does not exist is not made up for a destroy.
+    missing = run("destroy", "--stack", "nope")
+    assert missing.returncode == 1
+    assert "no stack nope in this backend" in missing.stderr
