@@ -17,8 +17,11 @@ import json
 import os
 import re
 import runpy
+import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,10 +159,67 @@ def run(
     if options.policy_packs and operation in ("preview", "up"):
         kwargs["policy_packs"] = list(options.policy_packs)
     try:
-        getattr(stack, operation)(**kwargs)
+        with _interrupts_go_to_pulumi(err):
+            getattr(stack, operation)(**kwargs)
     except auto.CommandError as error:
         return exit_code(error)
     return 0
+
+
+@contextmanager
+def _interrupts_go_to_pulumi(err: Callable[[str], None]) -> Iterator[None]:
+    """Ctrl-C cancels the deployment the way `pulumi up` does, instead of killing this process.
+
+    The inline program runs in this process: a KeyboardInterrupt here would take it, and the
+    engine's pipes, away mid-deployment, leaving the stack locked with operations pending. Pulumi
+    itself cancels cleanly on SIGINT (it finishes the operations in flight, saves the state and
+    releases the lock; a second SIGINT stops it at once), so this process only waits for it. A
+    Ctrl-C in a terminal reaches the whole foreground process group, pulumi included; an interrupt
+    sent to this process alone (`kill -INT`) is passed on to the pulumi it started.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupted(signum: int, _frame: Any) -> None:
+        err(
+            "entra-crosstenant: interrupted: pulumi is cancelling (it finishes the Graph calls in "
+            "flight and saves the state); interrupt again to stop it at once"
+        )
+        if not _from_the_terminal():
+            for pid in _children_named("pulumi"):
+                with suppress(OSError):
+                    os.kill(pid, signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _from_the_terminal() -> bool:
+    """Did a terminal's Ctrl-C send this (to our whole process group, pulumi included)?"""
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _children_named(name: str) -> list[int]:
+    """This process's direct children running `name` (Linux /proc; none elsewhere)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so split after its closing paren.
+        comm = text[text.find("(") + 1 : text.rfind(")")]
+        fields = text[text.rfind(")") + 2 :].split()
+        if comm == name and len(fields) > 1 and fields[1] == str(os.getpid()):
+            found.append(int(stat.parent.name))
+    return found
 
 
 def _stack(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from entra_crosstenant.emulator.client import Emulator
@@ -92,6 +94,41 @@ def test_run_a_project_configured_with_the_real_cli(
         check=True,
     )
     assert '"resourceCount": 4' in listed.stdout
+
+    # Ctrl-C cancels as `pulumi up` does: the write in flight finishes, the state is saved, the
+    # stack lock released; this process is not torn down under the engine (an interrupt sent to
+    # it alone is passed on to its pulumi).
+    pulumi("config", "set", "--path", "partners[0].displayName", "Fabrikam Ltd")
+    entra_emulator.control.set_latency(3000)
+    mark = entra_emulator.control.last_seq()
+    interrupted = subprocess.Popen(
+        [sys.executable, "-m", "entra_crosstenant", "run", "up"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not entra_emulator.control.requests(since=mark) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the sign-in is under way: the deployment has started
+    interrupted.send_signal(signal.SIGINT)
+    out, err = interrupted.communicate(timeout=120)
+    entra_emulator.control.set_latency(0)
+    assert interrupted.returncode != 0, out + err
+    assert "pulumi is cancelling" in err and "Traceback" not in err
+    assert "received; cancelling" in out
+    locks = Path(pulumi_engine.backend_url.removeprefix("file://")) / ".pulumi" / "locks"
+    assert not [p for p in locks.rglob("*.json")], "the stack is still locked"
+    exported = subprocess.run(
+        [str(pulumi_engine.cli), "stack", "export"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"pending_operations"' not in exported.stdout
 
     destroyed = run("destroy", "--stack", "dev")
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
