@@ -137,11 +137,12 @@ def project(
     version: Version,
     select: set[str] | None,
     *,
-    key: str,
+    key: str | None,
 ) -> JSON:
     """A stored object as `version` shows it: beta-only properties dropped on v1.0, `$select` kept.
 
-    The entity's `key` is always returned, as Graph returns an entity's key with `$select`.
+    The entity's `key` (None for a singleton) is always returned, as Graph returns an entity's
+    key with `$select`.
     """
     out: JSON = {}
     for name, prop in schema.properties.items():
