@@ -206,6 +206,7 @@ def test_partners_and_sync_policies_on_v1(v1: Sdk) -> None:
         ({"skip": 1}, "Request_BadRequest"),
     ):
         v1.error(lambda p=parameters: partners.get(query(partners, **p)), 400, status_code)
+    v1.error(lambda: partners.count.get(), 400, "Request_BadRequest")
 
     changed = partner_model.CrossTenantAccessPolicyConfigurationPartner(
         b2b_collaboration_inbound=all_targets(BLOCKED), is_service_provider=True

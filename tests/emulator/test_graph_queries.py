@@ -135,3 +135,9 @@ def test_partner_item_refuses_list_options(graph: Graph):
     response = graph.get(f"{PARTNERS}/{partner}", params={"$top": "1"})
     assert_graph_error(response, 400, "Request_UnsupportedQuery")
     assert graph.get(f"{PARTNERS}/{new_tenant_id()}").status_code == 404
+
+
+@pytest.mark.parametrize("collection", [PARTNERS, DELETED_PARTNERS, DELETED_SYNC])
+def test_raw_count_segment_is_refused_like_count(graph: Graph, collection: str):
+    response = graph.get(f"{collection}/$count", version="beta")
+    assert assert_graph_error(response, 400, COUNT[0])["message"] == COUNT[1]

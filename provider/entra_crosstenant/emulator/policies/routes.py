@@ -163,6 +163,7 @@ class PolicyRoutes:
         deleted = f"/beta/policies/deleteditems/<{_DELETED_KIND}>"
         return [
             GraphRoute(partners, ("GET", "POST"), PERMISSIONS, self._partners),
+            GraphRoute(f"{partners}/$count", ("GET",), PERMISSIONS, self._raw_count),
             GraphRoute(f"{partners}/<key>", ("GET", "PATCH", "DELETE"), PERMISSIONS, self._partner),
             GraphRoute(
                 f"{partners}/<key>/identitysynchronization",
@@ -175,9 +176,14 @@ class PolicyRoutes:
                 f"{policy}/default/resettosystemdefault", ("POST",), PERMISSIONS, self._reset
             ),
             GraphRoute(deleted, ("GET",), PERMISSIONS, self._deleted_list),
+            GraphRoute(f"{deleted}/$count", ("GET",), PERMISSIONS, self._raw_count),
             GraphRoute(f"{deleted}/<key>", ("GET", "DELETE"), PERMISSIONS, self._deleted_item),
             GraphRoute(f"{deleted}/<key>/restore", ("POST",), PERMISSIONS, self._restore),
         ]
+
+    def _raw_count(self, r: GraphRequest) -> Response:
+        """`/$count`, which the SDKs offer on every collection: refused like `$count`."""
+        raise unsupported_option("$count")
 
     # partners
 
