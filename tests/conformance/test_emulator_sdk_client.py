@@ -88,6 +88,14 @@ def v1(emu: Emulator) -> Iterator[Sdk]:
     sdk.close()
 
 
+@pytest.fixture(params=["v1.0", "beta"])
+def each_version(emu: Emulator, request: pytest.FixtureRequest) -> Iterator[Sdk]:
+    """msgraph-sdk, then msgraph-beta-sdk (request bodies are v1.0 models: kiota writes any)."""
+    sdk = Sdk(emu, request.param)
+    yield sdk
+    sdk.close()
+
+
 @pytest.fixture
 def beta(emu: Emulator) -> Iterator[Sdk]:
     sdk = Sdk(emu, "beta")
@@ -128,10 +136,11 @@ ALLOWED = access_type.CrossTenantAccessPolicyTargetConfigurationAccessType.Allow
 BLOCKED = access_type.CrossTenantAccessPolicyTargetConfigurationAccessType.Blocked
 
 
-def test_partners_and_sync_policies_on_v1(v1: Sdk) -> None:
-    partners = v1.client.policies.cross_tenant_access_policy.partners
+def test_partners_and_sync_policies(each_version: Sdk) -> None:
+    sdk = each_version
+    partners = sdk.client.policies.cross_tenant_access_policy.partners
     first, second = sorted([tenant_id(), tenant_id()])
-    created = v1.call(
+    created = sdk.call(
         lambda: partners.post(
             partner_model.CrossTenantAccessPolicyConfigurationPartner(
                 tenant_id=first,
@@ -141,12 +150,12 @@ def test_partners_and_sync_policies_on_v1(v1: Sdk) -> None:
         )
     )
     assert created.tenant_id == first and created.inbound_trust.is_mfa_accepted is True
-    v1.call(
+    sdk.call(
         lambda: partners.post(
             partner_model.CrossTenantAccessPolicyConfigurationPartner(tenant_id=second)
         )
     )
-    v1.error(
+    sdk.error(
         lambda: partners.post(
             partner_model.CrossTenantAccessPolicyConfigurationPartner(tenant_id=first)
         ),
@@ -156,7 +165,7 @@ def test_partners_and_sync_policies_on_v1(v1: Sdk) -> None:
 
     one = partner_item(partners, first)
     sync = one.identity_synchronization
-    v1.call(
+    sdk.call(
         lambda: sync.put(
             sync_model.CrossTenantIdentitySyncPolicyPartner(
                 display_name="First",
@@ -164,25 +173,25 @@ def test_partners_and_sync_policies_on_v1(v1: Sdk) -> None:
             )
         )
     )
-    conflict = v1.error(
+    conflict = sdk.error(
         lambda: sync.put(sync_model.CrossTenantIdentitySyncPolicyPartner(display_name="Again")),
         409,
         "Request_MultipleObjectsWithSameKeyValue",
     )
     assert conflict.details[0].code == "ConflictingObjects"
-    policy = v1.call(lambda: sync.get())
+    policy = sdk.call(lambda: sync.get())
     assert policy.display_name == "First" and policy.user_sync_inbound.is_sync_allowed is True
-    assert v1.call(lambda: sync.get(query(sync, select=["displayName"]))).display_name == "First"
-    v1.error(lambda: sync.get(query(sync, expand=["partner"])), 400, "Request_BadRequest")
+    assert sdk.call(lambda: sync.get(query(sync, select=["displayName"]))).display_name == "First"
+    sdk.error(lambda: sync.get(query(sync, expand=["partner"])), 400, "Request_BadRequest")
 
     # The list: everything, one page with a link to the next, a filter, $select and $expand.
-    listed = v1.call(lambda: partners.get())
+    listed = sdk.call(lambda: partners.get())
     assert [p.tenant_id for p in listed.value] == [first, second]
-    page = v1.call(lambda: partners.get(query(partners, top=1)))
+    page = sdk.call(lambda: partners.get(query(partners, top=1)))
     assert [p.tenant_id for p in page.value] == [first] and page.odata_next_link
-    rest = v1.call(lambda: partners.with_url(page.odata_next_link).get())
+    rest = sdk.call(lambda: partners.with_url(page.odata_next_link).get())
     assert [p.tenant_id for p in rest.value] == [second] and rest.odata_next_link is None
-    expanded = v1.call(
+    expanded = sdk.call(
         lambda: partners.get(
             query(
                 partners,
@@ -195,7 +204,7 @@ def test_partners_and_sync_policies_on_v1(v1: Sdk) -> None:
     [found] = expanded.value
     assert found.identity_synchronization.display_name == "First"
     assert found.inbound_trust.is_mfa_accepted is True and found.b2b_collaboration_inbound is None
-    item = v1.call(lambda: one.get(query(one, expand=["identitySynchronization"])))
+    item = sdk.call(lambda: one.get(query(one, expand=["identitySynchronization"])))
     assert item.identity_synchronization.tenant_id == first
 
     # What the SDKs offer on every collection and Graph does not support on this one.
@@ -205,26 +214,26 @@ def test_partners_and_sync_policies_on_v1(v1: Sdk) -> None:
         ({"search": '"tenantId:1"'}, "Request_UnsupportedQuery"),
         ({"skip": 1}, "Request_BadRequest"),
     ):
-        v1.error(lambda p=parameters: partners.get(query(partners, **p)), 400, status_code)
-    v1.error(lambda: partners.count.get(), 400, "Request_BadRequest")
+        sdk.error(lambda p=parameters: partners.get(query(partners, **p)), 400, status_code)
+    sdk.error(lambda: partners.count.get(), 400, "Request_BadRequest")
 
     changed = partner_model.CrossTenantAccessPolicyConfigurationPartner(
         b2b_collaboration_inbound=all_targets(BLOCKED), is_service_provider=True
     )
-    assert v1.call(lambda: one.patch(changed)) is None
-    after = v1.call(lambda: one.get())
+    assert sdk.call(lambda: one.patch(changed)) is None
+    after = sdk.call(lambda: one.get())
     assert after.is_service_provider is True
     assert after.b2b_collaboration_inbound.users_and_groups.access_type == BLOCKED
 
-    v1.error(lambda: one.delete(), 400, "Request_BadRequest")  # its sync policy first
-    assert v1.call(lambda: sync.delete()) is None
-    v1.error(lambda: sync.get(), 404, "Request_ResourceNotFound")
-    assert v1.call(lambda: one.delete()) is None
-    v1.error(lambda: one.get(), 404, "Request_ResourceNotFound")
+    sdk.error(lambda: one.delete(), 400, "Request_BadRequest")  # its sync policy first
+    assert sdk.call(lambda: sync.delete()) is None
+    sdk.error(lambda: sync.get(), 404, "Request_ResourceNotFound")
+    assert sdk.call(lambda: one.delete()) is None
+    sdk.error(lambda: one.get(), 404, "Request_ResourceNotFound")
     bogus = partner_model.CrossTenantAccessPolicyConfigurationPartner(
         tenant_id=tenant_id(), additional_data={"b2BCollaborationInbound": None}
     )
-    v1.error(lambda: partners.post(bogus), 400, "Request_BadRequest")
+    sdk.error(lambda: partners.post(bogus), 400, "Request_BadRequest")
 
 
 def test_beta_only_settings_and_the_role_enabled_group_sync_rule(beta: Sdk) -> None:
