@@ -39,6 +39,7 @@ from entra_crosstenant.emulator.policies.model import (
     KEY,
     PARTNER,
     PARTNER_SCHEMA,
+    SCHEMAS,
     SYNC,
     SYNC_SCHEMA,
     Kind,
@@ -113,7 +114,7 @@ def _deleted_kind(r: GraphRequest) -> Kind:
 
 
 def _render_deleted(kind: Kind, obj: JSON, select: set[str] | None = None) -> JSON:
-    schema = PARTNER_SCHEMA if kind == PARTNER else SYNC_SCHEMA
+    schema = SCHEMAS[kind]
     out = project(schema, obj, "beta", select)
     if select is None or "deletedDateTime" in select:
         out["deletedDateTime"] = obj["deletedDateTime"]
@@ -126,7 +127,7 @@ def _deleted_select(kind: Kind, select: str | None) -> set[str] | None:
         return None
     names = {name.strip() for name in select.split(",") if name.strip()}
     parse_select(
-        PARTNER_SCHEMA if kind == PARTNER else SYNC_SCHEMA,
+        SCHEMAS[kind],
         ",".join(names - {"deletedDateTime"}) or None,
         "beta",
     )
@@ -315,7 +316,7 @@ class PolicyRoutes:
         crosstenantidentitysyncpolicypartner-restore; beta)."""
         kind = _deleted_kind(r)
         obj = r.tenant.policies.restore_deleted(kind, r.args["key"])
-        schema = PARTNER_SCHEMA if kind == PARTNER else SYNC_SCHEMA
+        schema = SCHEMAS[kind]
         body = {
             "@odata.context": r.context(f"microsoft.graph.{schema.name}"),
             **_render_deleted(kind, obj),
