@@ -43,6 +43,10 @@ ROOTS: dict[str, tuple[str, str]] = {
         "models.cross_tenant_identity_sync_policy_partner",
         f"{_PARTNERS}.identity_synchronization.identity_synchronization_request_builder",
     ),
+    "crossTenantAccessPolicyConfigurationDefault": (
+        "models.cross_tenant_access_policy_configuration_default",
+        "policies.cross_tenant_access_policy.default.default_request_builder",
+    ),
 }
 ROOT_TYPES = {
     schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER.name: (
@@ -51,6 +55,9 @@ ROOT_TYPES = {
     schema.CROSS_TENANT_IDENTITY_SYNC_POLICY_PARTNER.name: (
         schema.CROSS_TENANT_IDENTITY_SYNC_POLICY_PARTNER
     ),
+    schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_DEFAULT.name: (
+        schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_DEFAULT
+    ),
 }
 
 # How a kiota model reads each property -> our kind.
@@ -58,6 +65,7 @@ _KINDS = {
     "get_bool_value": "bool",
     "get_str_value": "string",
     "get_enum_value": "enum",
+    "get_collection_of_enum_values": "enums",
     "get_object_value": "object",
     "get_collection_of_object_values": "list",
     "get_datetime_value": "datetime",
@@ -173,7 +181,7 @@ def _compare_property(
     if prop.kind != theirs.kind:
         yield Difference(owner, name, version, f"kind {prop.kind} here, {theirs.kind} in the SDK")
         return
-    if prop.kind == "enum":
+    if prop.kind in ("enum", "enums"):
         yield from _compare_enum(owner, name, prop, theirs.target, version)
     elif prop.kind in ("object", "list"):
         assert prop.type is not None
@@ -298,3 +306,34 @@ def test_a_wrong_schema_is_reported_by_type_property_and_version() -> None:
     }
     beta = {str(d) for d in differences({partner.name: wrong}, "beta")}
     assert not any("blockServiceProviderOutboundAccess" in d for d in beta)
+
+
+def test_an_enum_collection_is_compared_as_a_collection_with_its_members() -> None:
+    default = schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_DEFAULT
+    redemption = schema.DEFAULT_INVITATION_REDEMPTION_IDENTITY_PROVIDER_CONFIGURATION
+    short = schema.EnumType("b2bIdentityProvidersType", ("azureActiveDirectory",))
+    wrong_redemption = _with(
+        redemption,
+        properties={
+            "primaryIdentityProviderPrecedenceOrder": Property(
+                "enums", values=short.members, enum=short
+            ),
+            "fallbackIdentityProvider": Property("string"),  # an enum in Graph
+        },
+    )
+    wrong = _with(
+        default,
+        properties={
+            **default.properties,
+            "invitationRedemptionIdentityProviderConfiguration": Property(
+                "object", wrong_redemption
+            ),
+        },
+    )
+    found = {str(d) for d in differences({default.name: wrong}, "v1.0")}
+    owner = "defaultInvitationRedemptionIdentityProviderConfiguration"
+    assert f"{owner}.fallbackIdentityProvider (v1.0): kind string here, enum in the SDK" in found
+    assert any(
+        d.startswith(f"{owner}.primaryIdentityProviderPrecedenceOrder (v1.0): enum members")
+        for d in found
+    ), found

@@ -32,8 +32,14 @@ def test_deleted_partner_is_listed_restorable_and_purgeable(graph: Graph):
 
     restored = beta(graph, "POST", f"{DELETED_PARTNERS}/{partner}/restore")
     assert restored.status_code == 200
-    assert restored.json()["tenantId"] == partner and "deletedDateTime" not in restored.json()
-    assert graph.get(f"{PARTNERS}/{partner}").json()["isServiceProvider"] is True
+    # The restore page's example answers with the object and its deletedDateTime kept.
+    assert restored.json()["tenantId"] == partner
+    assert restored.json()["deletedDateTime"] == item["deletedDateTime"]
+    assert restored.json()["@odata.context"].endswith(
+        "/beta/$metadata#microsoft.graph.crossTenantAccessPolicyConfigurationPartner"
+    )
+    live = beta(graph, "GET", f"{PARTNERS}/{partner}").json()
+    assert live["isServiceProvider"] is True and "deletedDateTime" not in live
     assert beta(graph, "GET", DELETED_PARTNERS).json()["value"] == []
 
     graph.delete(f"{PARTNERS}/{partner}")
@@ -70,6 +76,7 @@ def test_deleted_sync_policy_restore_needs_its_partner(graph: Graph):
     beta(graph, "POST", f"{DELETED_PARTNERS}/{partner}/restore")
     restored = beta(graph, "POST", f"{DELETED_SYNC}/{partner}/restore")
     assert restored.status_code == 200 and restored.json()["displayName"] == "Fabrikam"
+    assert restored.json()["deletedDateTime"] == item["deletedDateTime"]
     assert graph.get(f"{PARTNERS}/{partner}/identitySynchronization").status_code == 200
 
 

@@ -211,3 +211,34 @@ def test_out_of_band_change_is_seen_by_graph(emu: Emulator, graph: Graph):
     body = graph.get(sync_path(partner)).json()
     assert body["userSyncInbound"] == {"isSyncAllowed": False}
     assert body["displayName"] == "mine"
+
+
+def test_role_enabled_group_sync_needs_group_sync_on(graph: Graph):
+    """Graph refuses roleEnabledGroupSyncInbound unless group sync is on (Microsoft365DSC's
+    AADCrossTenantIdentitySyncPolicyPartner); group sync on in the same write counts."""
+    partner = graph.create_partner()
+    role_enabled = {"roleEnabledGroupSyncInbound": {"isSyncAllowed": True}}
+    alone = graph.put(sync_path(partner), json=role_enabled, version="beta")
+    assert "groupSyncInbound" in assert_graph_error(alone, 400, "Request_BadRequest")["message"]
+    assert graph.get(sync_path(partner)).status_code == 404  # nothing was written
+
+    group_off = {"groupSyncInbound": {"isSyncAllowed": False}, **role_enabled}
+    assert_graph_error(
+        graph.put(sync_path(partner), json=group_off, version="beta"), 400, "Request_BadRequest"
+    )
+    group_on = {"groupSyncInbound": {"isSyncAllowed": True}, **role_enabled}
+    assert graph.put(sync_path(partner), json=group_on, version="beta").status_code == 204
+
+    # Group sync turned off later leaves the role-enabled flag; setting it again is refused.
+    off = {"groupSyncInbound": {"isSyncAllowed": False}}
+    assert graph.patch(sync_path(partner), json=off, version="beta").status_code == 204
+    again = graph.patch(sync_path(partner), json=role_enabled, version="beta")
+    assert_graph_error(again, 400, "Request_BadRequest")
+    stored = graph.get(sync_path(partner), version="beta").json()
+    assert stored["roleEnabledGroupSyncInbound"] == {"isSyncAllowed": True}
+    assert stored["groupSyncInbound"] == {"isSyncAllowed": False}
+    # Clearing it needs no group sync.
+    cleared = graph.patch(
+        sync_path(partner), json={"roleEnabledGroupSyncInbound": None}, version="beta"
+    )
+    assert cleared.status_code == 204

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from entra_crosstenant import (
     CrossTenantAccessPolicyB2BSettingArgsDict,
+    CrossTenantAccessPolicyDefault,
     CrossTenantAccessPolicyPartner,
     CrossTenantAccessPolicyTarget,
     InboundOutboundPolicyConfiguration,
@@ -41,6 +42,15 @@ def accepted() -> None:
         },
         m365_collaboration_outbound={"users_and_groups": {"access_type": "allowed"}},
     )
+    CrossTenantAccessPolicyDefault(
+        "d",
+        b2b_collaboration_outbound=b2b,
+        invitation_redemption_identity_provider_configuration={
+            "primary_identity_provider_precedence_order": ["azureActiveDirectory"],
+            "fallback_identity_provider": "emailOneTimePasscode",
+        },
+        on_delete="retain",
+    )
 
 
 def refused() -> None:
@@ -50,4 +60,9 @@ def refused() -> None:
         inbound_trust={"is_mfa_acepted": True},  # type: ignore[arg-type]
         b2b_collaboration_inbound={"users_and_groups": {"access_type": "maybe"}},  # type: ignore[arg-type]
         tenant_restrictions={"devices": {"mode": "include", "rule": "x"}},  # type: ignore[arg-type]
+    )
+    CrossTenantAccessPolicyDefault(
+        "d",
+        invitation_redemption_identity_provider_configuration={"fallbackIdentityProvider": "x"},  # type: ignore[arg-type]
+        on_delete="destroy",  # type: ignore[arg-type]
     )

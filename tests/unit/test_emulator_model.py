@@ -158,3 +158,28 @@ def test_every_area_in_the_registry_is_a_tenant_attribute():
     assert {area.name for area in AREAS} == set(Tenant.__slots__)
     tenant = Directory(CLOUDS["public"]).tenant(TENANT)
     assert set(tenant.areas()) == set(Tenant.__slots__)
+
+
+def test_the_default_lags_after_a_write_and_survives_a_restart(directory: Directory, clock: Clock):
+    default = directory.tenant(TENANT).policies.default
+    directory.lag_ms = 1000
+    default.update({"inboundTrust": {"isMfaAccepted": True}}, "v1.0")
+    assert default.get()["isServiceDefault"] is True  # the replica has not seen it yet
+    clock.now += 1.001
+    assert default.get()["isServiceDefault"] is False
+    assert default.get()["inboundTrust"]["isMfaAccepted"] is True
+    directory.lag_ms = 0
+
+    again = Directory(CLOUDS["public"])
+    again.load_state(json.loads(json.dumps(directory.to_state())))
+    assert again.tenant(TENANT).policies.default.get() == default.get()
+
+    # A tenant saved before the default existed loads the system default.
+    state = directory.to_state()
+    del state["tenants"][TENANT]["policies"]["default"]
+    older = Directory(CLOUDS["public"])
+    older.load_state(state)
+    assert older.tenant(TENANT).policies.default.get()["isServiceDefault"] is True
+
+    default.reset()
+    assert default.get()["inboundTrust"]["isMfaAccepted"] is False

@@ -254,6 +254,24 @@ class EmulatorControl:
     ) -> None:
         self._call("DELETE", self._object_path(kind, partner_tenant_id, tenant, deleted))
 
+    def default_policy(self, *, tenant: str | None = None) -> JSON:
+        """The tenant-wide default configuration as stored (no lag)."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/default")
+        return result
+
+    def patch_default_policy_out_of_band(
+        self, changes: Mapping[str, Any], *, tenant: str | None = None
+    ) -> JSON:
+        """Change the default as an admin elsewhere would (no validation, no lag)."""
+        path = f"tenants/{tenant or 'default'}/default"
+        result: JSON = self._call("PATCH", path, json=dict(changes))
+        return result
+
+    def reset_default_policy_out_of_band(self, *, tenant: str | None = None) -> JSON:
+        """Put the default back to the system default (no lag, not in the request log)."""
+        result: JSON = self._call("DELETE", f"tenants/{tenant or 'default'}/default")
+        return result
+
     # faults and the request log
 
     def add_fault(

@@ -148,17 +148,14 @@ class GraphRequest:
         return self._directory.tenant(self.caller.tenant_id)
 
     def options(self, allowed: set[str]) -> dict[str, str]:
-        """The `$` query options sent; one not in `allowed` is a 400 Request_UnsupportedQuery."""
+        """The `$` query options sent; one not in `allowed` gets Graph's own 400 for it
+        (`unsupported_option`)."""
         options: dict[str, str] = {}
         for name, value in self.http.args.items():
             if not name.startswith("$"):
                 continue
             if name not in allowed:
-                raise GraphError(
-                    400,
-                    "Request_UnsupportedQuery",
-                    f"The query option '{name[:40]}' is not supported for this request.",
-                )
+                raise unsupported_option(name, self.http.headers.get("ConsistencyLevel"))
             options[name] = value
         return options
 
@@ -187,6 +184,54 @@ class GraphRequest:
     def context(self, fragment: str, version: str | None = None) -> str:
         """`@odata.context` for a `$metadata#` fragment."""
         return self.url(f"$metadata#{fragment}", version)
+
+
+# What Graph's directory backend (which serves the cross-tenant access policy) answers for the
+# list options the SDKs offer on every collection but these routes do not support. Each text is
+# Graph's own, as reported:
+# - $count: microsoftgraph/microsoft-graph-docs-contrib#4335 and microsoft-graph-docs#9254
+# - $orderby: microsoftgraph/microsoft-graph-docs-contrib#3145
+# - $skip: microsoftgraph/msgraph-metadata#135 ("'$skip' is not supported by the service.")
+# - $search without `ConsistencyLevel: eventual`: microsoft-graph-docs-contrib#3495
+# https://learn.microsoft.com/graph/aad-advanced-queries lists the directory objects that have
+# $count and $search (users, groups, applications, ...): policies are not among them.
+_UNSUPPORTED_OPTIONS = {
+    "$count": ("Request_BadRequest", "$count is not currently supported."),
+    "$orderby": ("Request_UnsupportedQuery", "Sorting not supported for current query."),
+    "$skip": ("Request_BadRequest", "'$skip' is not supported by the service."),
+}
+_SEARCH_NEEDS_HEADER = (
+    "Request with $search query parameter only works through MSGraph with a special request "
+    "header: 'ConsistencyLevel: eventual'"
+)
+
+
+def unsupported_option(name: str, consistency_level: str | None = None) -> GraphError:
+    """Graph's 400 for a `$` option a route does not support (`_UNSUPPORTED_OPTIONS`).
+
+    `$search` with the header, and options Graph has no known text for, get the emulator's own
+    Request_UnsupportedQuery text (docs/emulator.md lists it as a guess).
+    """
+    if name in _UNSUPPORTED_OPTIONS:
+        code, message = _UNSUPPORTED_OPTIONS[name]
+        return GraphError(400, code, message)
+    if name == "$search" and (consistency_level or "").strip().lower() != "eventual":
+        return GraphError(400, "Request_UnsupportedQuery", _SEARCH_NEEDS_HEADER)
+    return GraphError(
+        400,
+        "Request_UnsupportedQuery",
+        f"The query option '{name[:40]}' is not supported for this request.",
+    )
+
+
+def no_navigation(name: str, type_name: str) -> GraphError:
+    """Graph's 400 for `$expand` of a navigation property the type does not have."""
+    return GraphError(
+        400,
+        "Request_BadRequest",
+        f"Could not find a navigation property named '{name[:60]}' on type "
+        f"'microsoft.graph.{type_name}'.",
+    )
 
 
 def entity(path: str, select: set[str] | None = None) -> str:

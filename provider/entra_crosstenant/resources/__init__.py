@@ -1,5 +1,6 @@
 """The Pulumi resources, one module per Graph object, and the typed settings they take."""
 
+from entra_crosstenant.resources.default_policy import CrossTenantAccessPolicyDefault
 from entra_crosstenant.resources.identity_sync_policy import CrossTenantIdentitySyncPolicyPartner
 from entra_crosstenant.resources.partner import CrossTenantAccessPolicyPartner
 from entra_crosstenant.resources.policy_types import (
@@ -25,6 +26,9 @@ from entra_crosstenant.resources.policy_types import (
     CrossTenantAccessPolicyTenantRestrictions,
     CrossTenantAccessPolicyTenantRestrictionsArgsDict,
     CrossTenantAccessPolicyTenantRestrictionsGraphDict,
+    DefaultInvitationRedemptionIdentityProviderConfiguration,
+    DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict,
+    DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict,
     DevicesFilter,
     DevicesFilterArgsDict,
     InboundOutboundPolicyConfiguration,
@@ -38,6 +42,7 @@ __all__ = [
     "CrossTenantAccessPolicyB2BSetting",
     "CrossTenantAccessPolicyB2BSettingArgsDict",
     "CrossTenantAccessPolicyB2BSettingGraphDict",
+    "CrossTenantAccessPolicyDefault",
     "CrossTenantAccessPolicyInboundTrust",
     "CrossTenantAccessPolicyInboundTrustArgsDict",
     "CrossTenantAccessPolicyInboundTrustGraphDict",
@@ -57,6 +62,9 @@ __all__ = [
     "CrossTenantAccessPolicyTenantRestrictionsArgsDict",
     "CrossTenantAccessPolicyTenantRestrictionsGraphDict",
     "CrossTenantIdentitySyncPolicyPartner",
+    "DefaultInvitationRedemptionIdentityProviderConfiguration",
+    "DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict",
+    "DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict",
     "DevicesFilter",
     "DevicesFilterArgsDict",
     "InboundOutboundPolicyConfiguration",

@@ -163,14 +163,30 @@ def _as_posted(existing: Mapping[str, Any], declared: Mapping[str, Any]) -> bool
     return True
 
 
+def changed_settings(
+    settings: Mapping[str, str], olds: Mapping[str, Any], news: Mapping[str, Any]
+) -> list[str]:
+    """The settings whose declaration changed: newly declared, no longer declared (was declared:
+    back to the default), or declared otherwise than Graph has it (`matches`)."""
+    changed = []
+    for arg in settings:
+        declared, recorded = news.get(arg), olds.get(arg)
+        if declared is None:
+            if recorded is not None:
+                changed.append(arg)
+        elif v.is_unknown(declared) or not matches(declared, recorded):
+            changed.append(arg)
+    return changed
+
+
 def graph_version(values: Mapping[str, Any]) -> GraphVersion:
     """beta only when a beta-only setting is declared (or being reset): v1.0 is the stable one."""
     return "beta" if any(values.get(a) is not None for a in BETA_SETTINGS) else "v1.0"
 
 
-def _setting_rule(graph_name: str) -> Any:
+def setting_rule(graph_name: str, owner: graph_schema.ComplexType = _PARTNER_TYPE) -> Any:
     """Check a setting against Graph's type; snake_case dicts come out as Graph's JSON."""
-    prop = _PARTNER_TYPE.properties[graph_name]
+    prop = owner.properties[graph_name]
 
     def rule(arg: str, value: Any) -> v.Result:
         converted, found = graph_schema.to_graph_json(prop, to_graph(value), arg, skip=UNKNOWN)
@@ -185,7 +201,7 @@ def _setting_rule(graph_name: str) -> Any:
 
 _RULES: dict[str, Any] = {
     "partner_tenant_id": lambda f, x: v.guid(f, x, what="the partner tenant's ID"),
-    **{arg: _setting_rule(graph) for arg, graph in SETTINGS.items()},
+    **{arg: setting_rule(graph) for arg, graph in SETTINGS.items()},
     # State-only arguments: validated, but a default is implied rather than stored.
     "adopt_existing": v.boolean,
     "on_soft_deleted": lambda f, x: v.choice(f, x, ON_SOFT_DELETED, default=None),
@@ -204,15 +220,7 @@ class PartnerProvider(GraphResourceProvider):
 
     @staticmethod
     def _changed_settings(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        changed = []
-        for arg in SETTINGS:
-            declared, recorded = news.get(arg), olds.get(arg)
-            if declared is None:
-                if recorded is not None:  # was declared: back to the tenant default
-                    changed.append(arg)
-            elif v.is_unknown(declared) or not matches(declared, recorded):
-                changed.append(arg)
-        return changed
+        return changed_settings(SETTINGS, olds, news)
 
     # -- Graph ----------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -320,3 +320,47 @@ M365CollaborationOutboundInput: TypeAlias = (
     | CrossTenantAccessPolicyM365CollaborationOutboundSettingArgsDict
     | CrossTenantAccessPolicyM365CollaborationOutboundSettingGraphDict
 )
+
+
+# -- defaultInvitationRedemptionIdentityProviderConfiguration (the tenant-wide default only) ----
+
+B2BIdentityProvider = Literal[
+    "azureActiveDirectory",
+    "externalFederation",
+    "socialIdentityProviders",
+    "emailOneTimePasscode",
+    "microsoftAccount",
+    "defaultConfiguredIdp",
+]
+
+
+@dataclass(frozen=True)
+class DefaultInvitationRedemptionIdentityProviderConfiguration:
+    """`defaultInvitationRedemptionIdentityProviderConfiguration`: the identity providers a guest
+    redeems a B2B invitation with, in order of preference (`azureActiveDirectory`,
+    `externalFederation`, `socialIdentityProviders`), and the one used when none of them can be
+    (`defaultConfiguredIdp`, `emailOneTimePasscode` or `microsoftAccount`)."""
+
+    primary_identity_provider_precedence_order: (
+        Sequence[pulumi.Input[B2BIdentityProvider]] | None
+    ) = _graph("primaryIdentityProviderPrecedenceOrder")
+    fallback_identity_provider: pulumi.Input[B2BIdentityProvider] | None = _graph(
+        "fallbackIdentityProvider"
+    )
+
+
+class DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict(TypedDict, total=False):
+    primary_identity_provider_precedence_order: Sequence[pulumi.Input[B2BIdentityProvider]]
+    fallback_identity_provider: pulumi.Input[B2BIdentityProvider]
+
+
+class DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict(TypedDict, total=False):
+    primaryIdentityProviderPrecedenceOrder: Sequence[pulumi.Input[B2BIdentityProvider]]
+    fallbackIdentityProvider: pulumi.Input[B2BIdentityProvider]
+
+
+InvitationRedemptionInput: TypeAlias = (
+    DefaultInvitationRedemptionIdentityProviderConfiguration
+    | DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict
+    | DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict
+)

@@ -37,6 +37,21 @@ def empty(prop: Property) -> Any:
     return None
 
 
+def _enum_name(prop: Property) -> str:
+    return prop.enum.name if prop.enum is not None else "enum"
+
+
+def _member(prop: Property, value: Any) -> Any:
+    """A documented member of the property's enum, or Graph's 400."""
+    if not isinstance(value, str) or value not in prop.values:
+        raise BadRequest(
+            "Request_BadRequest",
+            f"Requested value '{literal(value)}' was not found; "
+            f"expected one of: {', '.join(prop.values)}.",
+        )
+    return value
+
+
 def _validate_value(prop: Property, value: Any, version: Version) -> Any:
     if value is None:
         return empty(prop)
@@ -46,13 +61,11 @@ def _validate_value(prop: Property, value: Any, version: Version) -> Any:
             raise _cannot_convert(value, _EDM[prop.kind])
         return value
     if prop.kind == "enum":
-        if not isinstance(value, str) or value not in prop.values:
-            raise BadRequest(
-                "Request_BadRequest",
-                f"Requested value '{literal(value)}' was not found; "
-                f"expected one of: {', '.join(prop.values)}.",
-            )
-        return value
+        return _member(prop, value)
+    if prop.kind == "enums":
+        if not isinstance(value, list):
+            raise _cannot_convert(value, f"Collection(microsoft.graph.{_enum_name(prop)})")
+        return [_member(prop, item) for item in value]
     assert prop.type is not None
     if prop.kind == "list":
         if not isinstance(value, list):
@@ -124,11 +137,12 @@ def project(
     version: Version,
     select: set[str] | None,
     *,
-    key: str,
+    key: str | None,
 ) -> JSON:
     """A stored object as `version` shows it: beta-only properties dropped on v1.0, `$select` kept.
 
-    The entity's `key` is always returned, as Graph returns an entity's key with `$select`.
+    The entity's `key` (None for a singleton) is always returned, as Graph returns an entity's
+    key with `$select`.
     """
     out: JSON = {}
     for name, prop in schema.properties.items():

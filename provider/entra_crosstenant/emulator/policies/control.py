@@ -1,6 +1,6 @@
 """The control API's routes for crossTenantAccessPolicy objects (no Graph rules, no lag): seed
 partners, sync policies and deleted items, inspect the primary copies, change or remove them out
-of band, as the service itself would."""
+of band, as the service itself would; inspect, change or reset the tenant-wide default."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _kind(collection: str) -> Kind:
 
 class PolicyControl:
     """`/_emulator/tenants/{tenant}/partners[...]`, `.../identitySynchronization`,
-    `.../deletedItems/{collection}[/{id}]`."""
+    `.../deletedItems/{collection}[/{id}]`, `.../default`."""
 
     def __init__(self, services: Services) -> None:
         self.s = services
@@ -38,6 +38,7 @@ class PolicyControl:
             ControlRoute(f"{t}/partners/<key>", every, self._partner),
             ControlRoute(f"{t}/partners/<key>/identitySynchronization", every, self._sync),
             ControlRoute(f"{t}/identitySynchronization", ("GET",), self._syncs),
+            ControlRoute(f"{t}/default", ("GET", "PATCH", "DELETE"), self._default),
             ControlRoute(f"{t}/deletedItems/<{_DELETED}>", ("GET",), self._deleted_list),
             ControlRoute(
                 f"{t}/deletedItems/<{_DELETED}>/<key>", ("GET", "PUT", "DELETE"), self._deleted
@@ -73,6 +74,15 @@ class PolicyControl:
 
     def _sync(self, request: Request, tenant: str, key: str) -> Any:
         return self._object(request, tenant, SYNC, key, deleted=False)
+
+    def _default(self, request: Request, tenant: str) -> Any:
+        """GET the stored default, PATCH it out of band, DELETE: back to the system default."""
+        default = self._policies(tenant)[1].default
+        if request.method == "PATCH":
+            return default.change_out_of_band(json_body(request))
+        if request.method == "DELETE":
+            return default.reset_out_of_band()
+        return default.inspect()
 
     def _deleted_list(self, request: Request, tenant: str, collection: str) -> Any:
         items = self._policies(tenant)[1].inspect(_kind(collection), deleted=True)

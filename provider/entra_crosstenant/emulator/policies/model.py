@@ -23,6 +23,7 @@ from entra_crosstenant.emulator.core.errors import (
 from entra_crosstenant.emulator.core.replication import Replicated
 from entra_crosstenant.emulator.core.service import GUID, Service, normalize_key
 from entra_crosstenant.emulator.core.validation import Version, validate_fields
+from entra_crosstenant.emulator.policies.defaults import DefaultConfiguration
 from entra_crosstenant.graph.schema import (
     CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER,
     CROSS_TENANT_IDENTITY_SYNC_POLICY_PARTNER,
@@ -81,15 +82,33 @@ def _parse_iso(text: str) -> float:
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
+def _role_enabled_needs_group_sync(fields: JSON, result: Mapping[str, Any]) -> None:
+    """Graph refuses roleEnabledGroupSyncInbound unless group sync is on. Microsoft365DSC's
+    AADCrossTenantIdentitySyncPolicyPartner: "Graph rejects roleEnabledGroupSyncInbound unless
+    group synchronization is already enabled on the partner". No Microsoft page documents the
+    rule or its error: the emulator counts group sync enabled in the same write (docs/emulator.md).
+    """
+    role_enabled = fields.get("roleEnabledGroupSyncInbound") or {}
+    if role_enabled.get("isSyncAllowed") is None:
+        return
+    if (result.get("groupSyncInbound") or {}).get("isSyncAllowed") is not True:
+        raise BadRequest(
+            "Request_BadRequest",
+            "roleEnabledGroupSyncInbound can be set only when group synchronization is enabled "
+            "(groupSyncInbound.isSyncAllowed is true).",
+        )
+
+
 class Policies:
     """The partners and identity-sync policies of one tenant, live (with replication lag) and
-    soft-deleted (beta `policies/deletedItems`)."""
+    soft-deleted (beta `policies/deletedItems`), and the tenant-wide default configuration."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
         self._lock = service.lock
         self.live: dict[Kind, Replicated] = {kind: Replicated(service) for kind in KINDS}
         self.deleted: dict[Kind, dict[str, JSON]] = {kind: {} for kind in KINDS}
+        self.default = DefaultConfiguration(service)
 
     # partners (Graph rules)
 
@@ -195,7 +214,9 @@ class Policies:
                     message,
                     [{"code": "ConflictingObjects", "message": message, "target": key}],
                 )
-            policies.primary[key] = new_object(SYNC_SCHEMA, key, fields)
+            created = new_object(SYNC_SCHEMA, key, fields)
+            _role_enabled_needs_group_sync(fields, created)
+            policies.primary[key] = created
             policies.wrote(key, current)
 
     def update_sync_policy(self, key: str, body: JSON, version: Version) -> None:
@@ -209,7 +230,9 @@ class Policies:
                     "Directory_ObjectNotFound",
                     "Unable to read the company information from the directory.",
                 )
-            policies.primary[key] = {**current, **fields}
+            updated = {**current, **fields}
+            _role_enabled_needs_group_sync(fields, updated)
+            policies.primary[key] = updated
             policies.wrote(key, current)
 
     def delete_sync_policy(self, key: str) -> None:
@@ -242,6 +265,8 @@ class Policies:
             return dict(obj)
 
     def restore_deleted(self, kind: Kind, key: str) -> JSON:
+        """The restored object as Graph's restore answers it: with its `deletedDateTime` (the
+        restore pages' examples keep it); the live object has none."""
         key = normalize_key(key)
         with self._lock:
             self._purge_expired()
@@ -264,7 +289,7 @@ class Policies:
             restored = {k: v for k, v in obj.items() if k != "deletedDateTime"}
             store.primary[key] = restored
             store.wrote(key, None)
-            return dict(restored)
+            return dict(obj)
 
     def purge_deleted(self, kind: Kind, key: str) -> None:
         with self._lock:
@@ -329,6 +354,7 @@ class Policies:
             return {
                 "live": {kind: dict(store.primary) for kind, store in self.live.items()},
                 "deleted": {kind: dict(items) for kind, items in self.deleted.items()},
+                "default": self.default.to_state(),
             }
 
     def load_state(self, state: Mapping[str, Any]) -> None:
@@ -336,3 +362,4 @@ class Policies:
             for kind in KINDS:
                 self.live[kind].primary = dict(state.get("live", {}).get(kind, {}))
                 self.deleted[kind] = dict(state.get("deleted", {}).get(kind, {}))
+            self.default.load_state(state.get("default") or {})

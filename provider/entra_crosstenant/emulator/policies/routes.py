@@ -1,7 +1,14 @@
 """Graph's v1.0 and beta routes for crossTenantAccessPolicy: partner configurations, their
-identitySynchronization policies and the beta deleted items, with the permissions that allow
-them. Query options, bodies and error shapes as ../shared/reference/graph-cross-tenant.md
-describes them; the rules are the model's (`policies.model`).
+identitySynchronization policies, the tenant-wide default and the beta deleted items, with the
+permissions that allow them. The rules are the models' (`policies.model`, `policies.defaults`).
+
+Query options, per Microsoft's pages: "List partners" supports `$select` and `$expand`
+(https://learn.microsoft.com/graph/api/crosstenantaccesspolicy-list-partners); the deleted-items
+list "supports some of the OData query parameters"
+(https://learn.microsoft.com/graph/api/policydeletableitem-list?view=graph-rest-beta); a partner,
+its policy and the default take `$select`. Paging (`$top`, `$skiptoken`) and `$filter` on the
+key are the emulator's choice (docs/emulator.md); `$count`, `$orderby`, `$search` and `$skip`,
+which the SDKs offer on every collection, get Graph's own 400s (`graph.unsupported_option`).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Response
 
+from entra_crosstenant.emulator.core import validation
 from entra_crosstenant.emulator.core.errors import NotFound
 from entra_crosstenant.emulator.core.service import normalize_key
 from entra_crosstenant.emulator.core.validation import Version, parse_select
@@ -21,13 +29,17 @@ from entra_crosstenant.emulator.graph import (
     GraphRoute,
     Permissions,
     entity,
+    no_navigation,
     page_size,
     paginate,
+    unsupported_option,
 )
+from entra_crosstenant.emulator.policies.defaults import DEFAULT_SCHEMA
 from entra_crosstenant.emulator.policies.model import (
     KEY,
     PARTNER,
     PARTNER_SCHEMA,
+    SCHEMAS,
     SYNC,
     SYNC_SCHEMA,
     Kind,
@@ -53,17 +65,34 @@ _FILTER = re.compile(r"^\s*tenantId\s+eq\s+'([^']*)'\s*$")
 _DELETED_KIND = 'any("crosstenantpartners", "crosstenantsyncpolicypartners"):collection'
 
 
+# The options each kind of read takes (any other `$` option: `graph.unsupported_option`).
+_LIST_OPTIONS = {"$select", "$top", "$filter", "$skiptoken"}
+_ONE_OPTIONS = {"$select"}
+DEFAULT_PATH = "policies/crossTenantAccessPolicy/default"
+
+
 def _expand(expand: str | None) -> bool:
+    """`$expand=identitySynchronization`, the partner's one navigation property served."""
     if expand is None:
         return False
     if expand.strip() != "identitySynchronization":
+        raise no_navigation(expand, PARTNER_SCHEMA.name)
+    return True
+
+
+def _filter(items: list[JSON], expression: str | None) -> list[JSON]:
+    """`$filter=tenantId eq '<id>'`, the one filter served."""
+    if expression is None:
+        return items
+    match = _FILTER.match(expression)
+    if match is None:
         raise GraphError(
             400,
-            "Request_BadRequest",
-            f"Could not find a navigation property named '{expand[:60]}' on type "
-            "'microsoft.graph.crossTenantAccessPolicyConfigurationPartner'.",
+            "Request_UnsupportedQuery",
+            "Unsupported filter: only tenantId eq '<id>' is supported.",
         )
-    return True
+    wanted = normalize_key(match.group(1))
+    return [item for item in items if item[KEY] == wanted]
 
 
 def _render_partner(
@@ -84,22 +113,58 @@ def _deleted_kind(r: GraphRequest) -> Kind:
     return PARTNER if r.args["collection"] == "crosstenantpartners" else SYNC
 
 
-def _render_deleted(kind: Kind, obj: JSON) -> JSON:
-    schema = PARTNER_SCHEMA if kind == PARTNER else SYNC_SCHEMA
-    return {**project(schema, obj, "beta"), "deletedDateTime": obj["deletedDateTime"]}
+def _render_deleted(kind: Kind, obj: JSON, select: set[str] | None = None) -> JSON:
+    schema = SCHEMAS[kind]
+    out = project(schema, obj, "beta", select)
+    if select is None or "deletedDateTime" in select:
+        out["deletedDateTime"] = obj["deletedDateTime"]
+    return out
+
+
+def _deleted_select(kind: Kind, select: str | None) -> set[str] | None:
+    """`$select` on deleted items: the type's properties and `deletedDateTime`."""
+    if select is None:
+        return None
+    names = {name.strip() for name in select.split(",") if name.strip()}
+    parse_select(
+        SCHEMAS[kind],
+        ",".join(names - {"deletedDateTime"}) or None,
+        "beta",
+    )
+    return names
+
+
+def _list_page(
+    r: GraphRequest, items: list[JSON], options: dict[str, str], path: str, default_size: int
+) -> tuple[list[JSON], str | None]:
+    """One page of a keyed collection: `$filter` on the key, then `$top` and `$skiptoken`."""
+    size = page_size(options, default_size)
+    items = _filter(items, options.get("$filter"))
+    return paginate(r, items, key=KEY, options=options, size=size, path=path)
+
+
+def _collection(r: GraphRequest, fragment: str, page: list[JSON], next_link: str | None) -> JSON:
+    body: JSON = {"@odata.context": r.context(fragment)}
+    if next_link is not None:
+        body["@odata.nextLink"] = next_link
+    body["value"] = page
+    return body
 
 
 class PolicyRoutes:
-    """`/policies/crossTenantAccessPolicy/partners[...]` and `/beta/policies/deletedItems/...`."""
+    """`/policies/crossTenantAccessPolicy/partners[...]`, `.../crossTenantAccessPolicy/default[...]`
+    and `/beta/policies/deletedItems/...`."""
 
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
 
     def graph_routes(self) -> list[GraphRoute]:
-        partners = f"/{ANY_VERSION}/policies/crosstenantaccesspolicy/partners"
+        policy = f"/{ANY_VERSION}/policies/crosstenantaccesspolicy"
+        partners = f"{policy}/partners"
         deleted = f"/beta/policies/deleteditems/<{_DELETED_KIND}>"
         return [
             GraphRoute(partners, ("GET", "POST"), PERMISSIONS, self._partners),
+            GraphRoute(f"{partners}/$count", ("GET",), PERMISSIONS, self._raw_count),
             GraphRoute(f"{partners}/<key>", ("GET", "PATCH", "DELETE"), PERMISSIONS, self._partner),
             GraphRoute(
                 f"{partners}/<key>/identitysynchronization",
@@ -107,10 +172,19 @@ class PolicyRoutes:
                 PERMISSIONS,
                 self._sync,
             ),
+            GraphRoute(f"{policy}/default", ("GET", "PATCH"), PERMISSIONS, self._default),
+            GraphRoute(
+                f"{policy}/default/resettosystemdefault", ("POST",), PERMISSIONS, self._reset
+            ),
             GraphRoute(deleted, ("GET",), PERMISSIONS, self._deleted_list),
+            GraphRoute(f"{deleted}/$count", ("GET",), PERMISSIONS, self._raw_count),
             GraphRoute(f"{deleted}/<key>", ("GET", "DELETE"), PERMISSIONS, self._deleted_item),
             GraphRoute(f"{deleted}/<key>/restore", ("POST",), PERMISSIONS, self._restore),
         ]
+
+    def _raw_count(self, r: GraphRequest) -> Response:
+        """`/$count`, which the SDKs offer on every collection: refused like `$count`."""
+        raise unsupported_option("$count")
 
     # partners
 
@@ -127,33 +201,18 @@ class PolicyRoutes:
             response = json_response(body, 201, content_type=GRAPH_JSON)
             response.headers["Location"] = r.url(f"{PARTNERS_PATH}/{obj[KEY]}")
             return response
-        options = r.options({"$select", "$expand", "$top", "$filter", "$skiptoken"})
+        options = r.options({*_LIST_OPTIONS, "$expand"})
         select = parse_select(PARTNER_SCHEMA, options.get("$select"), version)
         expand = _expand(options.get("$expand"))
-        size = page_size(options, self.directory.page_size)
-        items = policies.list_partners()
-        if "$filter" in options:
-            match = _FILTER.match(options["$filter"])
-            if match is None:
-                raise GraphError(
-                    400,
-                    "Request_UnsupportedQuery",
-                    "Unsupported filter: only tenantId eq '<id>' is supported.",
-                )
-            wanted = normalize_key(match.group(1))
-            items = [item for item in items if item[KEY] == wanted]
-        page, next_link = paginate(
-            r, items, key=KEY, options=options, size=size, path=PARTNERS_PATH
+        page, next_link = _list_page(
+            r, policies.list_partners(), options, PARTNERS_PATH, self.directory.page_size
         )
         fragment = PARTNERS_PATH
         if select or expand:
             names = sorted(select or []) + (["identitySynchronization()"] if expand else [])
             fragment = f"{PARTNERS_PATH}({','.join(names)})"
-        page_body: JSON = {"@odata.context": r.context(fragment)}
-        if next_link is not None:
-            page_body["@odata.nextLink"] = next_link
-        page_body["value"] = [_render_partner(tenant, o, version, select, expand) for o in page]
-        return json_response(page_body, content_type=GRAPH_JSON)
+        rendered = [_render_partner(tenant, o, version, select, expand) for o in page]
+        return json_response(_collection(r, fragment, rendered, next_link), content_type=GRAPH_JSON)
 
     def _partner(self, r: GraphRequest) -> Response:
         version = r.version
@@ -166,7 +225,7 @@ class PolicyRoutes:
         if r.method == "DELETE":
             policies.delete_partner(key)
             return Response(status=204)
-        options = r.options({"$select", "$expand"})
+        options = r.options({*_ONE_OPTIONS, "$expand"})
         select = parse_select(PARTNER_SCHEMA, options.get("$select"), version)
         expand = _expand(options.get("$expand"))
         obj = policies.get_partner(key)
@@ -189,7 +248,9 @@ class PolicyRoutes:
         if r.method == "DELETE":
             policies.delete_sync_policy(key)
             return Response(status=204)
-        options = r.options({"$select"})
+        options = r.options({*_ONE_OPTIONS, "$expand"})
+        if "$expand" in options:  # the policy has no navigation property
+            raise no_navigation(options["$expand"], SYNC_SCHEMA.name)
         select = parse_select(SYNC_SCHEMA, options.get("$select"), version)
         obj = policies.get_sync_policy(key)
         path = f"{PARTNERS_PATH}('{obj[KEY]}')/identitySynchronization"
@@ -199,37 +260,65 @@ class PolicyRoutes:
         }
         return json_response(body, content_type=GRAPH_JSON)
 
+    # the tenant-wide default (Get, Update and Reset to system default pages of
+    # crossTenantAccessPolicyConfigurationDefault)
+
+    def _default(self, r: GraphRequest) -> Response:
+        version = r.version
+        default = r.tenant.policies.default
+        if r.method == "PATCH":
+            default.update(r.body(), version)
+            return Response(status=204)
+        options = r.options(_ONE_OPTIONS)
+        select = parse_select(DEFAULT_SCHEMA, options.get("$select"), version)
+        obj = default.get()
+        shown = validation.project(DEFAULT_SCHEMA, obj, version, select, key=None)  # a singleton
+        body = {"@odata.context": r.context(entity(DEFAULT_PATH, select)), **shown}
+        return json_response(body, content_type=GRAPH_JSON)
+
+    def _reset(self, r: GraphRequest) -> Response:
+        r.tenant.policies.default.reset()
+        return Response(status=204)
+
     # beta deleted items
 
     def _deleted_list(self, r: GraphRequest) -> Response:
-        r.options(set())
+        options = r.options(_LIST_OPTIONS | {"$expand"})
+        if "$expand" in options:
+            raise unsupported_option("$expand")
         kind = _deleted_kind(r)
+        select = _deleted_select(kind, options.get("$select"))
         items = r.tenant.policies.list_deleted(kind)
-        body = {
-            "@odata.context": r.context(DELETED_PATHS[kind], "beta"),
-            "value": [_render_deleted(kind, obj) for obj in items],
-        }
-        return json_response(body, content_type=GRAPH_JSON)
+        page, next_link = _list_page(
+            r, items, options, DELETED_PATHS[kind], self.directory.page_size
+        )
+        rendered = [_render_deleted(kind, obj, select) for obj in page]
+        fragment = DELETED_PATHS[kind] + (f"({','.join(sorted(select))})" if select else "")
+        return json_response(_collection(r, fragment, rendered, next_link), content_type=GRAPH_JSON)
 
     def _deleted_item(self, r: GraphRequest) -> Response:
         kind = _deleted_kind(r)
         if r.method == "DELETE":
             r.tenant.policies.purge_deleted(kind, r.args["key"])
             return Response(status=204)
-        r.options(set())
+        options = r.options(_ONE_OPTIONS)
+        select = _deleted_select(kind, options.get("$select"))
         obj = r.tenant.policies.get_deleted(kind, r.args["key"])
         body = {
-            "@odata.context": r.context(f"{DELETED_PATHS[kind]}/$entity", "beta"),
-            **_render_deleted(kind, obj),
+            "@odata.context": r.context(entity(DELETED_PATHS[kind], select)),
+            **_render_deleted(kind, obj, select),
         }
         return json_response(body, content_type=GRAPH_JSON)
 
     def _restore(self, r: GraphRequest) -> Response:
+        """200 with the restored object, `deletedDateTime` kept, as the restore pages' examples
+        answer (crosstenantaccesspolicyconfigurationpartner-restore,
+        crosstenantidentitysyncpolicypartner-restore; beta)."""
         kind = _deleted_kind(r)
         obj = r.tenant.policies.restore_deleted(kind, r.args["key"])
-        schema = PARTNER_SCHEMA if kind == PARTNER else SYNC_SCHEMA
+        schema = SCHEMAS[kind]
         body = {
-            "@odata.context": r.context(f"{DELETED_PATHS[kind]}/$entity", "beta"),
-            **project(schema, obj, "beta"),
+            "@odata.context": r.context(f"microsoft.graph.{schema.name}"),
+            **_render_deleted(kind, obj),
         }
         return json_response(body, content_type=GRAPH_JSON)
