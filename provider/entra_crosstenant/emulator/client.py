@@ -254,6 +254,69 @@ class EmulatorControl:
     ) -> None:
         self._call("DELETE", self._object_path(kind, partner_tenant_id, tenant, deleted))
 
+    # users and groups (bypassing Graph's rules)
+
+    def seed_user(
+        self, properties: Mapping[str, Any] | None = None, *, tenant: str | None = None
+    ) -> JSON:
+        """A user with Graph's properties (`id`, `userPrincipalName`, `department`, ...);
+        unset ones get defaults (a member, enabled, named after its mailNickname)."""
+        result: JSON = self._call(
+            "POST", f"tenants/{tenant or 'default'}/users", json=dict(properties or {})
+        )
+        return result
+
+    def seed_group(
+        self, properties: Mapping[str, Any] | None = None, *, tenant: str | None = None
+    ) -> JSON:
+        """A security group (`displayName`, ...), with `members` ids added after it."""
+        props = dict(properties or {})
+        members = props.pop("members", [])
+        result: JSON = self._call("POST", f"tenants/{tenant or 'default'}/groups", json=props)
+        for member in members:
+            self.add_member(result["id"], member, tenant=tenant)
+        return self.get_directory_object("group", result["id"], tenant=tenant)
+
+    def users(self, *, tenant: str | None = None) -> list[JSON]:
+        """Every user as stored; a provisioned one has `synced_from` (source tenant and user)."""
+        result: list[JSON] = self._call("GET", f"tenants/{tenant or 'default'}/users")["value"]
+        return result
+
+    def groups(self, *, tenant: str | None = None) -> list[JSON]:
+        result: list[JSON] = self._call("GET", f"tenants/{tenant or 'default'}/groups")["value"]
+        return result
+
+    def deleted_users(self, *, tenant: str | None = None) -> list[JSON]:
+        """Users deprovisioned by cross-tenant synchronization (soft-deleted)."""
+        path = f"tenants/{tenant or 'default'}/deletedUsers"
+        result: list[JSON] = self._call("GET", path)["value"]
+        return result
+
+    def get_directory_object(self, kind: str, object_id: str, *, tenant: str | None = None) -> JSON:
+        """`kind` is "user" or "group"."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/{kind}s/{object_id}")
+        return result
+
+    def change_directory_object(
+        self, kind: str, object_id: str, changes: Mapping[str, Any], *, tenant: str | None = None
+    ) -> JSON:
+        """Change a user or group out of band (merged at the top level)."""
+        path = f"tenants/{tenant or 'default'}/{kind}s/{object_id}"
+        result: JSON = self._call("PATCH", path, json=dict(changes))
+        return result
+
+    def delete_directory_object(
+        self, kind: str, object_id: str, *, tenant: str | None = None
+    ) -> None:
+        self._call("DELETE", f"tenants/{tenant or 'default'}/{kind}s/{object_id}")
+
+    def add_member(self, group_id: str, member_id: str, *, tenant: str | None = None) -> None:
+        path = f"tenants/{tenant or 'default'}/groups/{group_id}/members"
+        self._call("POST", path, json={"id": member_id})
+
+    def remove_member(self, group_id: str, member_id: str, *, tenant: str | None = None) -> None:
+        self._call("DELETE", f"tenants/{tenant or 'default'}/groups/{group_id}/members/{member_id}")
+
     # faults and the request log
 
     def add_fault(
