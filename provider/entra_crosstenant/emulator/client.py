@@ -317,6 +317,50 @@ class EmulatorControl:
     def remove_member(self, group_id: str, member_id: str, *, tenant: str | None = None) -> None:
         self._call("DELETE", f"tenants/{tenant or 'default'}/groups/{group_id}/members/{member_id}")
 
+    # directory roles and signed-in users
+
+    def assign_role(self, principal_id: str, role: str, *, tenant: str | None = None) -> JSON:
+        """Give a user a built-in directory role ("Security Administrator", or a template id);
+        returns the roles they now hold."""
+        path = f"tenants/{tenant or 'default'}/role-assignments"
+        result: JSON = self._call("POST", path, json={"principal_id": principal_id, "role": role})
+        return result
+
+    def remove_role(self, principal_id: str, role: str, *, tenant: str | None = None) -> JSON:
+        path = f"tenants/{tenant or 'default'}/role-assignments"
+        result: JSON = self._call("DELETE", path, json={"principal_id": principal_id, "role": role})
+        return result
+
+    def device_logins(self) -> list[JSON]:
+        """Device code sign-ins in flight: user code, tenant, client, scopes, status."""
+        result: list[JSON] = self._call("GET", "devicelogin")["pending"]
+        return result
+
+    def complete_device_login(self, user_code: str, user: str) -> JSON:
+        """Sign a pending device code in as `user` (sign-in name or object id), as the person
+        would at the verification page."""
+        result: JSON = self._call(
+            "POST", "devicelogin", json={"user_code": user_code, "user": user}
+        )
+        return result
+
+    def decline_device_login(self, user_code: str) -> JSON:
+        result: JSON = self._call(
+            "POST", "devicelogin", json={"user_code": user_code, "decline": True}
+        )
+        return result
+
+    def device_code_settings(
+        self, *, interval: int | None = None, expires_in: int | None = None
+    ) -> JSON:
+        """How often clients are told to poll and how long new codes live, in seconds (Entra:
+        5 and 900; tests want less)."""
+        body = {
+            k: v for k, v in (("interval", interval), ("expires_in", expires_in)) if v is not None
+        }
+        result: JSON = self._call("PUT", "devicelogin/settings", json=body)
+        return result
+
     # faults and the request log
 
     def add_fault(

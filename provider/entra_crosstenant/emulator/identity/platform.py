@@ -57,13 +57,22 @@ class AuthError(Exception):
         }
 
 
-def _tenant_not_found(tenant: str, error: str = "invalid_request") -> AuthError:
+def tenant_not_found(tenant: str, error: str = "invalid_request") -> AuthError:
     return AuthError(
         400,
         error,
         90002,
         f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
         "signing into the correct cloud.",
+    )
+
+
+def missing_parameter(name: str) -> AuthError:
+    return AuthError(
+        400,
+        "invalid_request",
+        900144,
+        f"The request body must contain the following parameter: '{name}'.",
     )
 
 
@@ -93,7 +102,7 @@ class IdentityPlatform:
 
     def discovery(self, base_url: str, tenant: str) -> JSON:
         if not self.directory.has_tenant(tenant):
-            raise _tenant_not_found(tenant, "invalid_tenant")
+            raise tenant_not_found(tenant, "invalid_tenant")
         root = f"{base_url}/{tenant}"
         return {
             "issuer": f"{root}/v2.0",
@@ -126,7 +135,7 @@ class IdentityPlatform:
     ) -> JSON:
         """The v2.0 token endpoint for grant_type=client_credentials."""
         if not self.directory.has_tenant(tenant):
-            raise _tenant_not_found(tenant)
+            raise tenant_not_found(tenant)
         grant_type = form.get("grant_type", "")
         if grant_type != "client_credentials":
             raise AuthError(
@@ -137,12 +146,7 @@ class IdentityPlatform:
             )
         client_id = form.get("client_id") or (basic[0] if basic else "")
         if not client_id:
-            raise AuthError(
-                400,
-                "invalid_request",
-                900144,
-                "The request body must contain the following parameter: 'client_id'.",
-            )
+            raise missing_parameter("client_id")
         call.log["client_id"] = client_id
         scope = form.get("scope", "")
         if not scope:
