@@ -173,6 +173,7 @@ class EmulatorApp:
                 "tenant": call.log.get("tenant") or tenant,
                 "client_id": call.log.get("client_id"),
                 "grant": call.log.get("grant"),
+                "user": call.log.get("user"),
                 "connection": f"{environ.get('REMOTE_ADDR')}:{environ.get('REMOTE_PORT')}",
                 "fault": rule.id if rule is not None else None,
                 "dropped": status is None,

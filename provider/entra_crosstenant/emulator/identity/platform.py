@@ -101,11 +101,16 @@ class IdentityPlatform:
     # discovery
 
     def discovery(self, base_url: str, tenant: str) -> JSON:
-        if not self.directory.has_tenant(tenant):
+        """A tenant's OpenID configuration; `organizations` and `common` (Entra's multi-tenant
+        aliases, which msal's public clients open to list or sign out accounts) get the
+        document with `{tenantid}` in the issuer, as Entra's has it. Tokens are issued by
+        tenant only."""
+        multi = tenant.lower() in ("organizations", "common")
+        if not multi and not self.directory.has_tenant(tenant):
             raise tenant_not_found(tenant, "invalid_tenant")
         root = f"{base_url}/{tenant}"
         return {
-            "issuer": f"{root}/v2.0",
+            "issuer": f"{base_url}/{{tenantid}}/v2.0" if multi else f"{root}/v2.0",
             "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
             "token_endpoint": f"{root}/oauth2/v2.0/token",
             "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
