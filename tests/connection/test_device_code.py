@@ -8,7 +8,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from entra_crosstenant.auth import CredentialError, DeviceCodeCredential
+from entra_crosstenant.auth import CredentialError, DeviceCodeCredential, device_code
 from entra_crosstenant.emulator.client import Emulator
 from tests.connection.conftest import PUBLIC_SCOPE
 
@@ -58,7 +58,8 @@ def test_sign_in_once_then_from_the_cache_then_by_refresh(emu: Emulator, tmp_pat
     assert grants(emu)[-1] == ("device_code", 200)
     assert cache.is_file()
 
-    # A new process (a new credential) with the same cache: no prompt, one refresh request.
+    # A new process (a new credential, the cache read from the file): no prompt, one refresh.
+    device_code._caches.clear()
     emu.control.clear_requests()
     second = credential(emu, cache, prompts, "nobody").get_token(PUBLIC_SCOPE)
     assert len(prompts) == 1

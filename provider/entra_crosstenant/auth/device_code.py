@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,7 @@ class DeviceCodeCredential(CachingCredential):
         self.cache_path = cache_path or token_cache_path()
         self._ca_bundle = ca_bundle
         self._prompt = prompt or _engine_log.warn
-        self._cache = msal.SerializableTokenCache()
+        self._cache = _shared_cache(self.cache_path)
         self._app: msal.PublicClientApplication | None = None
 
     def __repr__(self) -> str:
@@ -88,11 +89,6 @@ class DeviceCodeCredential(CachingCredential):
         )
 
     def _build(self) -> msal.PublicClientApplication:
-        if self.cache_path.is_file():
-            try:
-                self._cache.deserialize(self.cache_path.read_text())
-            except (OSError, ValueError):
-                _log.warning("the token cache %s is unreadable; signing in anew", self.cache_path)
         authority = f"{self.authority_host}/{self.tenant_id}"
         with transport_errors(self.authority_host, ()):
             try:
@@ -156,6 +152,10 @@ class DeviceCodeCredential(CachingCredential):
 
     def _save(self) -> None:
         """Write the cache when it changed: a file only this user can read, replaced whole."""
+        with _caches_lock:
+            self._write()
+
+    def _write(self) -> None:
         if not self._cache.has_state_changed:
             return
         folder = self.cache_path.parent
@@ -170,3 +170,22 @@ class DeviceCodeCredential(CachingCredential):
             _log.warning("could not save the token cache %s: %s", self.cache_path, exc.strerror)
             return
         self._cache.has_state_changed = False
+
+
+# One cache per file in a process: credentials for several tenants share it, so saving one
+# never drops another's tokens.
+_caches: dict[Path, msal.SerializableTokenCache] = {}
+_caches_lock = threading.Lock()
+
+
+def _shared_cache(path: Path) -> msal.SerializableTokenCache:
+    with _caches_lock:
+        cache = _caches.get(path)
+        if cache is None:
+            cache = _caches[path] = msal.SerializableTokenCache()
+            if path.is_file():
+                try:
+                    cache.deserialize(path.read_text())
+                except (OSError, ValueError):
+                    _log.warning("the token cache %s is unreadable; signing in anew", path)
+        return cache
