@@ -11,8 +11,13 @@ resource the connection of its tenant:
 Settings a connection leaves unset come from the stack config (`entra-crosstenant:*`) and the
 environment, as for resources without a connection (see docs/authentication.md), except that
 the app identity (client id with its secret, certificate or federated token) is taken as a
-whole from the connection when it names one. Secret fields are always stored as Pulumi secrets:
-they reach the state file encrypted, whether they were given as plain strings or secrets.
+whole from the connection when it names one.
+
+A connection from `from_config` is a reference: the resource's inputs hold only the namespace
+and its tenant id, and the provider reads the rest (the secret too) from the stack config it is
+given at every run. So no secret enters state, and rotating one in the stack config changes no
+resource. A connection built from values holds them: secret fields are stored as Pulumi secrets,
+encrypted in state, whether they were given as plain strings or secrets.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ _KEYS = {
     "use_oidc": "useOidc",
     "use_msi": "useMsi",
     "msi_client_id": "msiClientId",
+    "use_cli": "useCli",
     "credential": "credential",
     "cloud": "cloud",
     "graph_endpoint": "graphEndpoint",
@@ -45,7 +51,8 @@ _KEYS = {
 }
 
 
-# A connection names its credential with one of these (with clientId, except for useMsi).
+# A connection names its credential with one of these (with clientId, except for the kinds
+# in _NO_CLIENT_ID).
 _CREDENTIAL_FIELDS = (
     "client_secret",
     "client_certificate_path",
@@ -53,7 +60,13 @@ _CREDENTIAL_FIELDS = (
     "federated_token_file",
     "use_oidc",
     "use_msi",
+    "use_cli",
 )
+_NO_CLIENT_ID = frozenset({"use_msi", "use_cli", "credential"})
+# `credential` values that need no other material (a signed-in user).
+_USER_KINDS = frozenset({"azure_cli", "azurecli", "cli", "az", "device_code", "devicecode"})
+# The input key of a connection by reference: the stack-config namespace the provider reads.
+NAMESPACE_KEY = "configNamespace"
 
 
 class ConnectionConfigMissingError(pulumi.ConfigMissingError):
@@ -74,8 +87,9 @@ class ConnectionConfigMissingError(pulumi.ConfigMissingError):
         self.args = (
             f"Missing required configuration for the Entra connection '{namespace}' "
             f"(Connection.from_config); set it with:\n{commands}\n"
-            "(instead of a secret, a certificate, workload identity or managed identity: see "
-            "docs/authentication.md)",
+            "(instead of a secret, a certificate, workload identity or managed identity, or a "
+            f"signed-in user: {namespace}:credential azure_cli after `az login`, or device_code; "
+            "see docs/authentication.md)",
         )
 
     def __str__(self) -> str:
@@ -89,15 +103,17 @@ def _missing_in_config(values: Mapping[str, Any]) -> list[tuple[str, bool, str]]
         value = values.get(name)
         if isinstance(value, pulumi.Output):
             return True  # a secret: set, even if its value cannot be looked at here
-        if name in ("use_oidc", "use_msi"):
+        if name in ("use_oidc", "use_msi", "use_cli"):
             return str(value).strip().lower() in ("true", "1", "yes", "on")
+        if name == "credential":
+            return str(value).strip().lower().replace("-", "_") in _USER_KINDS
         return value is not None and str(value).strip() != ""
 
     missing = []
     if not given("tenant_id"):
         missing.append(("tenantId", False, "tenant GUID"))
-    credential = [f for f in _CREDENTIAL_FIELDS if given(f)]
-    if credential != ["use_msi"] and not given("client_id"):
+    credential = [f for f in (*_CREDENTIAL_FIELDS, "credential") if given(f)]
+    if not (credential and _NO_CLIENT_ID.issuperset(credential)) and not given("client_id"):
         missing.append(("clientId", False, "app client id"))
     if not credential:
         missing.append(("clientSecret", True, "secret value"))
@@ -109,7 +125,10 @@ class Connection:
     """Tenant, credential and cloud for the resources that name it (see the module docstring).
 
     `credential` picks one kind explicitly (`client_secret`, `certificate`, `workload_identity`,
-    `managed_identity`); otherwise the kinds whose settings are present are tried in that order.
+    `managed_identity`, `azure_cli`, `device_code`); otherwise the kinds whose settings are
+    present are tried in that order (`use_cli=True` adds the Azure CLI's login last).
+    `config_namespace` is set by `from_config` only: the provider then reads the settings from
+    that stack-config namespace (see the module docstring).
     """
 
     tenant_id: pulumi.Input[str] | None = None
@@ -122,11 +141,13 @@ class Connection:
     use_oidc: pulumi.Input[bool] | None = None
     use_msi: pulumi.Input[bool] | None = None
     msi_client_id: pulumi.Input[str] | None = None
+    use_cli: pulumi.Input[bool] | None = None
     credential: pulumi.Input[str] | None = None
     cloud: pulumi.Input[str] | None = None
     graph_endpoint: pulumi.Input[str] | None = None
     authority_host: pulumi.Input[str] | None = None
     ca_bundle: pulumi.Input[str] | None = None
+    config_namespace: str | None = None
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -149,6 +170,10 @@ class Connection:
         `pulumi.ConfigMissingError`) when the namespace names no tenant or no credential: a
         connection that silently fell back to whatever the shell points at would deploy into
         the wrong tenant.
+
+        The connection is a reference: resources store the namespace and its tenant id, and the
+        provider reads the other settings from the stack config at each run, so secrets stay out
+        of state and a rotated secret changes no resource.
         """
         config = pulumi.Config(namespace)
         values: dict[str, Any] = {}
@@ -159,7 +184,7 @@ class Connection:
         missing = _missing_in_config(values)
         if missing:
             raise ConnectionConfigMissingError(namespace, missing)
-        return cls(**values)
+        return cls(tenant_id=values["tenant_id"], config_namespace=namespace)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Connection:
@@ -182,8 +207,11 @@ class Connection:
         return cls(**values)
 
     def to_input(self) -> dict[str, Any]:
-        """The resource input: settings keys, secret fields wrapped as Pulumi secrets."""
+        """The resource input: settings keys, secret fields wrapped as Pulumi secrets (or, for a
+        connection from config, only the namespace and its tenant id)."""
         result: dict[str, Any] = {}
+        if self.config_namespace is not None:
+            result[NAMESPACE_KEY] = self.config_namespace
         for name, key in _KEYS.items():
             value = getattr(self, name)
             if value is None:

@@ -3,7 +3,7 @@
 Sources, highest precedence first:
 
 1. overrides: a resource's `Connection` (keys as in the stack config, camelCase, or the field
-   names below);
+   names below), or, for `Connection.from_config(ns)`, the stack config's namespace `ns`;
 2. the stack config, namespace `entra-crosstenant` (`pulumi config set [--secret]
    entra-crosstenant:clientSecret ...`);
 3. the environment names of azure-identity: `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
@@ -12,18 +12,19 @@ Sources, highest precedence first:
    `ENTRA_CA_BUNDLE`, `ENTRA_CLOUD`;
 4. the environment names of the azuread provider: `ARM_TENANT_ID`, `ARM_CLIENT_ID`,
    `ARM_CLIENT_SECRET`, `ARM_CLIENT_CERTIFICATE_PATH`, `ARM_CLIENT_CERTIFICATE_PASSWORD`,
-   `ARM_OIDC_TOKEN_FILE_PATH`, `ARM_USE_OIDC`, `ARM_USE_MSI`, `ARM_ENVIRONMENT`.
+   `ARM_OIDC_TOKEN_FILE_PATH`, `ARM_USE_OIDC`, `ARM_USE_MSI`, `ARM_USE_CLI`, `ARM_ENVIRONMENT`.
 
 The rule for mixing sources:
 
 - Tenant, cloud, endpoints, CA bundle, retry deadline and the credential kind are resolved one by
   one: each comes from the highest source that sets it. Taking the tenant from the stack config and
   the app's credentials from the environment is a normal way to work.
-- The app identity is resolved as ONE group: client id, client secret, certificate (path, password,
-  PEM content), federated token file, `useOidc`, `useMsi` and `msiClientId` all come from the
-  highest source that sets any of them; lower sources' group values are ignored. So a client id
-  from the stack config is never paired with a secret from the environment (that would either fail
-  with a confusing error or, worse, authenticate as another app). A group without a client id is
+- The app identity is resolved as ONE group: client id, client secret, certificate (path,
+  password, PEM content), federated token file, `useOidc`, `useMsi`, `msiClientId` and `useCli`
+  all come from the highest source that sets any of them; lower sources' group values are
+  ignored. So a client id from the stack config is never paired with a secret from the
+  environment (that would either fail with a confusing error or, worse, authenticate as another
+  app). A group without a client id is
   reported by `validate()` rather than completed from elsewhere.
 - Empty values count as unset (CI systems often export empty variables); `false` for `useOidc` /
   `useMsi` counts as unset too.
@@ -39,7 +40,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from entra_crosstenant.clouds import Cloud, UnknownCloudError, check_endpoint, get_cloud
@@ -54,13 +55,24 @@ __all__ = [
 
 NAMESPACE = "entra-crosstenant"
 
-CredentialKind = Literal["client_secret", "certificate", "workload_identity", "managed_identity"]
-# The chain's order when no kind is chosen: the most explicit material first.
-CREDENTIAL_KINDS: tuple[CredentialKind, ...] = (
+# In the chain's order (see CREDENTIAL_KINDS).
+CredentialKind = Literal[
     "client_secret",
     "certificate",
     "workload_identity",
     "managed_identity",
+    "azure_cli",
+    "device_code",
+]
+# The chain's order when no kind is chosen: the app's own material first, then the managed
+# identity, then a person's Azure CLI login (azure-identity's order). The device code flow waits
+# for a person at a browser, so it is never tried unless chosen.
+CREDENTIAL_KINDS: tuple[CredentialKind, ...] = get_args(CredentialKind)
+# Kinds that sign in a user (delegated permissions, the user's directory roles) rather than an app.
+DELEGATED_KINDS: frozenset[CredentialKind] = frozenset({"azure_cli", "device_code"})
+# Kinds that need an app's client id (a device code flow may name its own public client).
+_APP_KINDS: frozenset[CredentialKind] = frozenset(
+    {"client_secret", "certificate", "workload_identity"}
 )
 _KIND_ALIASES: dict[str, CredentialKind] = {
     "clientsecret": "client_secret",
@@ -73,6 +85,10 @@ _KIND_ALIASES: dict[str, CredentialKind] = {
     "oidc": "workload_identity",
     "managedidentity": "managed_identity",
     "msi": "managed_identity",
+    "azurecli": "azure_cli",
+    "cli": "azure_cli",
+    "az": "azure_cli",
+    "devicecode": "device_code",
 }
 
 DEFAULT_RETRY_DEADLINE_SECONDS = 300.0
@@ -102,7 +118,9 @@ class _Spec:
     azure_env: str | None = None
     arm_env: str | None = None
     group: bool = False
-    kind: Literal["str", "bool", "float"] = "str"
+    # "flag": true/false, where false counts as unset; "switch": true/false, both kept (a false
+    # `useCli` says "never the Azure CLI").
+    kind: Literal["str", "flag", "switch", "float"] = "str"
 
 
 _SPECS: tuple[_Spec, ...] = (
@@ -131,9 +149,10 @@ _SPECS: tuple[_Spec, ...] = (
         "ARM_OIDC_TOKEN_FILE_PATH",
         group=True,
     ),
-    _Spec("use_oidc", "useOidc", None, "ARM_USE_OIDC", group=True, kind="bool"),
-    _Spec("use_msi", "useMsi", None, "ARM_USE_MSI", group=True, kind="bool"),
+    _Spec("use_oidc", "useOidc", None, "ARM_USE_OIDC", group=True, kind="flag"),
+    _Spec("use_msi", "useMsi", None, "ARM_USE_MSI", group=True, kind="flag"),
     _Spec("msi_client_id", "msiClientId", group=True),
+    _Spec("use_cli", "useCli", None, "ARM_USE_CLI", group=True, kind="switch"),
     _Spec("credential", "credential"),
     _Spec("cloud", "cloud", "ENTRA_CLOUD", "ARM_ENVIRONMENT"),
     _Spec("graph_endpoint", "graphEndpoint", "ENTRA_GRAPH_ENDPOINT"),
@@ -169,6 +188,7 @@ class ConnectionSettings:
     oidc_request_token: str | None = field(default=None, repr=False)
     use_msi: bool = False
     msi_client_id: str | None = None
+    use_cli: bool | None = None
     credential: str | None = None
     cloud: str = "public"
     graph_endpoint: str | None = None
@@ -188,19 +208,38 @@ class ConnectionSettings:
         config: Mapping[str, str],
         environ: Mapping[str, str],
         overrides: Mapping[str, Any] | None = None,
+        *,
+        namespace: str | None = None,
     ) -> ConnectionSettings:
         """Merge overrides > stack config > AZURE_*/ENTRA_* > ARM_* (see the module docstring).
 
+        With `namespace`, the stack config's `namespace:*` keys join the overrides (a connection
+        from config); an override given as a value wins over its namespace's key.
         Never raises for bad values: they become problems that `validate()` reports.
         """
         problems: list[str] = []
+        top = _layer_from_config(config, problems, namespace) if namespace else {}
+        if namespace and not top:
+            problems.append(
+                f"the connection reads its settings from the stack config namespace "
+                f"'{namespace}' (Connection.from_config), which has none now: set them again "
+                f"(`pulumi config set {namespace}:clientId ...`, `pulumi config set --secret "
+                f"{namespace}:clientSecret ...`); they are read at every run, also to delete or "
+                "replace what this connection created"
+            )
         layers = [
-            _layer_from_overrides(overrides or {}, problems),
+            top | _layer_from_overrides(overrides or {}, problems),
             _layer_from_config(config, problems),
             _layer_from_env(environ, "azure_env"),
             _layer_from_env(environ, "arm_env"),
         ]
-        group_layer = next((layer for layer in layers if _sets_group(layer)), None)
+        # A connection from config takes its identity from its namespace or nowhere: never
+        # another source's app (the namespace's secret may have been removed, not moved).
+        group_layer = (
+            layers[0]
+            if namespace
+            else next((layer for layer in layers if _sets_group(layer)), None)
+        )
         values: dict[str, Any] = {}
         origins: dict[str, str] = {}
         for spec in _SPECS:
@@ -283,6 +322,11 @@ class ConnectionSettings:
             "certificate": bool(self.client_certificate_path or self.client_certificate),
             "workload_identity": bool(self.federated_token_file or self.use_oidc),
             "managed_identity": self.use_msi,
+            # A person's login is used only when asked for, never because nothing else is set:
+            # a CI job that lost its secret must fail, not deploy as whoever ran `az login`.
+            "azure_cli": self.use_cli is not False
+            and (bool(self.use_cli) or self.credential == "azure_cli"),
+            "device_code": self.credential == "device_code",
         }
         return tuple(k for k in CREDENTIAL_KINDS if present[k])
 
@@ -291,6 +335,15 @@ class ConnectionSettings:
         if self.credential in CREDENTIAL_KINDS:
             return (self.credential,)
         return self.configured_kinds()
+
+    def delegated(self) -> bool:
+        """Does every credential these settings may use sign in a user (not an app)?"""
+        kinds = self.credential_kinds()
+        return bool(kinds) and DELEGATED_KINDS.issuperset(kinds)
+
+    def may_be_delegated(self) -> bool:
+        """Could the credential that ends up signing in be a user's (the chain's last resort)?"""
+        return bool(DELEGATED_KINDS.intersection(self.credential_kinds()))
 
     # ----------------------------------------------------------------------------- validation
     def validate(self) -> list[str]:
@@ -355,6 +408,12 @@ class ConnectionSettings:
             )
             chosen = None
         kinds = self.credential_kinds()
+        if chosen == "azure_cli" and self.use_cli is False:
+            problems.append(
+                f"{names_for('credential')} is azure_cli but {names_for('use_cli')} is false: "
+                "keep one"
+            )
+            return problems
         if not self.configured_kinds():
             problems.append(_no_credential(self, group_origin))
             return problems
@@ -366,7 +425,7 @@ class ConnectionSettings:
             )
         if chosen is not None and chosen not in self.configured_kinds():
             problems.append(f"{names_for('credential')} is {chosen}, which needs {_NEEDS[chosen]}")
-        needs_client_id = set(kinds) - {"managed_identity"}
+        needs_client_id = _APP_KINDS.intersection(kinds)
         if needs_client_id and not self.client_id:
             problems.append(
                 f"no client id for the app whose credential comes from {group_origin}: set it "
@@ -421,6 +480,11 @@ _NEEDS: dict[CredentialKind, str] = {
     "managed_identity": (
         f"{names_for('use_msi')} (user-assigned: also {NAMESPACE}:msiClientId or the client id)"
     ),
+    "azure_cli": (
+        f"{names_for('use_cli')} = true or {NAMESPACE}:credential = azure_cli, after "
+        "`az login --tenant <tenant id>`"
+    ),
+    "device_code": f"{NAMESPACE}:credential = device_code (a person signs in at a browser)",
 }
 
 
@@ -431,8 +495,9 @@ def _beside(origin: str | None, name: str) -> str:
         return names_for(name)
     if origin.startswith("stack config"):
         secret = " --secret" if name in _SECRET_NAMES else ""
-        key = f"{NAMESPACE}:{spec.key}"
-        value = "true" if spec.kind == "bool" else "<value>"
+        namespace = origin.removeprefix("stack config ").split(":", 1)[0]
+        key = f"{namespace}:{spec.key}"
+        value = "true" if spec.kind in ("flag", "switch") else "<value>"
         return f"{key} (`pulumi config set{secret} {key} {value}`)"
     if origin.startswith("the resource's connection"):
         return f"the resource's Connection ({name}=...)"
@@ -456,8 +521,8 @@ def _unused(ignored: tuple[str, ...]) -> str:
 def _no_credential(settings: ConnectionSettings, group_origin: str | None) -> str:
     """The one paragraph for settings with no credential: the secret, where it belongs."""
     others = (
-        "(or, instead of a secret, a certificate, workload identity or managed identity: see "
-        "docs/authentication.md)"
+        "(or a certificate, workload or managed identity, or `az login` and ARM_USE_CLI=true: "
+        "see docs/authentication.md)"
     )
     if group_origin is None:
         return (
@@ -506,14 +571,20 @@ def _layer_from_overrides(overrides: Mapping[str, Any], problems: list[str]) -> 
     return layer
 
 
-def _layer_from_config(config: Mapping[str, str], problems: list[str]) -> _Layer:
+def _layer_from_config(
+    config: Mapping[str, str], problems: list[str], namespace: str = NAMESPACE
+) -> _Layer:
+    """One namespace's keys: ours (typos reported), or a connection's (other keys ignored: the
+    namespace may hold the program's own settings too)."""
     layer: _Layer = {}
-    prefix = f"{NAMESPACE}:"
+    prefix = f"{namespace}:"
     for key, value in config.items():
         if not key.startswith(prefix):
             continue
         spec = _BY_KEY.get(key[len(prefix) :].lower())
         if spec is None:
+            if namespace != NAMESPACE:
+                continue
             problems.append(
                 f"unknown stack config key {key[:80]!r}; known keys: "
                 + ", ".join(s.key for s in _SPECS)
@@ -537,14 +608,16 @@ _FALSE = {"false", "0", "no", "off"}
 
 
 def _parse(spec: _Spec, raw: Any, origin: str) -> tuple[Any, str | None]:
-    """One raw value as (value, None), or (None, problem); `false` and "" parse to None."""
-    if spec.kind == "bool":
+    """One raw value as (value, None), or (None, problem); "" parses to None, and so does
+    `false` for a flag (a switch keeps it)."""
+    if spec.kind in ("flag", "switch"):
         if isinstance(raw, bool):
-            return (raw or None), None
-        text = str(raw).strip().lower()
-        if text in _TRUE | _FALSE:
-            return (text in _TRUE or None), None
-        return None, f"{origin} must be true or false"
+            value: bool | None = raw
+        elif (text := str(raw).strip().lower()) in _TRUE | _FALSE:
+            value = text in _TRUE
+        else:
+            return None, f"{origin} must be true or false"
+        return (value if value or spec.kind == "switch" else None), None
     if spec.kind == "float":
         try:
             return float(raw), None

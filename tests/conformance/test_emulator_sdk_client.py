@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_serialization_json.json_parse_node import JsonParseNode
 from msgraph.generated.models import (
@@ -59,7 +58,8 @@ from msgraph_beta.generated.models import (
     cross_tenant_role_enabled_group_sync_inbound as role_sync,
 )
 
-from entra_crosstenant.emulator.client import Emulator, verified_session
+from entra_crosstenant.emulator.client import Emulator
+from tests.emulator.conftest import signed_in_user
 
 from .sdk_client import Sdk, StaticToken, assert_parsed_exactly
 
@@ -71,7 +71,6 @@ pytestmark = pytest.mark.filterwarnings(
 # What a delegated token needs for deleted items once they refuse app-only tokens (issue 14):
 # Graph's delegated permission, for a user the control API signs in. Today the emulator accepts
 # the app token and this is never used.
-DELEGATED_CLAIMS: dict[str, Any] = {"scp": "Policy.ReadWrite.CrossTenantAccess"}
 DELETED_PARTNERS = "policies/deletedItems/crossTenantPartners"
 
 
@@ -296,23 +295,10 @@ def test_the_tenant_wide_default(v1: Sdk, beta: Sdk) -> None:
 
 
 def deleted_items_sdk(emu: Emulator) -> Sdk:
-    """A beta client whose token may read and change deleted items.
-
-    Graph's deleted-items pages list "Application: Not supported"; while the emulator still
-    accepts the app's token there, the app signs in as everywhere else. Once it answers 403,
-    this switches to a delegated token minted by the control API (`DELEGATED_CLAIMS`).
-    """
-    with verified_session(emu.ca_path) as session:
-        app_token = emu.control.mint_token()
-        probe = session.get(
-            f"{emu.url}/beta/{DELETED_PARTNERS}",
-            headers={"Authorization": f"Bearer {app_token}"},
-            timeout=30,
-        )
-    if probe.status_code == requests.codes.forbidden:
-        return Sdk(emu, "beta", StaticToken(emu.control.mint_token(**DELEGATED_CLAIMS)))
-    assert probe.status_code == 200, probe.text
-    return Sdk(emu, "beta")
+    """A beta client signed in as a Security Administrator: Graph's deleted-items pages list
+    "Application: Not supported", and the emulator refuses app tokens there as Graph does."""
+    _, tokens = signed_in_user(emu, ["Security Administrator"])
+    return Sdk(emu, "beta", StaticToken(tokens["access_token"]))
 
 
 def test_deleted_items_list_get_restore_and_purge(emu: Emulator, v1: Sdk) -> None:

@@ -129,3 +129,52 @@ def assert_graph_error(response: requests.Response, status: int, code: str) -> d
     assert inner["client-request-id"] == response.headers["client-request-id"]
     assert set(inner) >= {"date", "request-id", "client-request-id"}
     return dict(error)
+
+
+def app_graph(emulator: Emulator, roles: list[str], version: str = "v1.0") -> Graph:
+    """A Graph client for a new app in the default tenant holding exactly `roles`."""
+    app = emulator.control.register_app(roles=roles)
+    token = graph_token(emulator, client_id=app["client_id"], secret=app["client_secret"])
+    return Graph(emulator, token, version)
+
+
+AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def identity_post(
+    emulator: Emulator, endpoint: str, form: dict[str, str], tenant: str | None = None
+) -> requests.Response:
+    """A raw form POST to `/{tenant}/oauth2/v2.0/{endpoint}` (token, devicecode)."""
+    with verified_session(emulator.ca_path) as session:
+        return session.post(
+            f"{emulator.url}/{tenant or emulator.tenant_id}/oauth2/v2.0/{endpoint}",
+            data=form,
+            timeout=30,
+        )
+
+
+def signed_in_user(
+    emulator: Emulator, roles: list[str], tenant: str | None = None, scope: str = GRAPH_SCOPE
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new user of `tenant` holding `roles`, signed in by device code over HTTP, as the
+    Azure CLI's public client: (the user, the token response)."""
+    tid = tenant or emulator.tenant_id
+    user = emulator.control.seed_user(tenant=tid)
+    for role in roles:
+        emulator.control.assign_role(user["id"], role, tenant=tid)
+    form = {"client_id": AZURE_CLI, "scope": f"{scope} offline_access openid profile"}
+    started = identity_post(emulator, "devicecode", form, tid).json()
+    emulator.control.complete_device_login(started["user_code"], user["userPrincipalName"])
+    grant = {"grant_type": DEVICE_CODE_GRANT, "client_id": AZURE_CLI}
+    tokens = identity_post(emulator, "token", {**grant, "device_code": started["device_code"]}, tid)
+    assert tokens.status_code == 200, tokens.text
+    return user, tokens.json()
+
+
+def user_graph(
+    emulator: Emulator, roles: list[str], version: str = "v1.0", scope: str = GRAPH_SCOPE
+) -> Graph:
+    """A Graph client for a new user of the default tenant holding directory `roles`."""
+    _, tokens = signed_in_user(emulator, roles, scope=scope)
+    return Graph(emulator, tokens["access_token"], version)

@@ -12,7 +12,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from entra_crosstenant.emulator.client import Emulator
 
-from .conftest import PARTNERS, Graph, assert_graph_error, graph_token, token_response
+from .conftest import (
+    PARTNERS,
+    Graph,
+    assert_graph_error,
+    graph_token,
+    token_response,
+    user_graph,
+)
 
 
 def test_missing_token_is_401(graph: Graph):
@@ -124,7 +131,10 @@ def test_other_cloud_refuses_public_tokens_and_deletes_permanently(entra_emulato
     graph = Graph(emulator, token)
     partner = graph.create_partner()
     assert graph.delete(f"{PARTNERS}/{partner}").status_code == 204
-    deleted = graph.get("policies/deletedItems/crossTenantPartners", version="beta")
+    admin = user_graph(
+        emulator, ["Security Administrator"], scope="https://graph.microsoft.us/.default"
+    )
+    deleted = admin.get("policies/deletedItems/crossTenantPartners", version="beta")
     assert deleted.json()["value"] == []  # soft delete is a Global-cloud feature
     assert graph.post(PARTNERS, json={"tenantId": partner}).status_code == 201
     public_token = emulator.control.mint_token(audience="https://graph.microsoft.com")

@@ -1,12 +1,27 @@
-"""Beta soft delete: deleted items list/get/restore/purge and the 'already exists' trap."""
+"""Beta soft delete: deleted items list/get/restore/purge and the 'already exists' trap.
+
+Deleted items are for signed-in users only (Application: Not supported), so `graph` here is a
+Security Administrator's (tests/emulator/test_signed_in.py checks the refusal to apps).
+"""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+
+import pytest
 
 from entra_crosstenant.emulator.client import Emulator
 
-from .conftest import PARTNERS, Graph, assert_graph_error, new_tenant_id
+from .conftest import PARTNERS, Graph, assert_graph_error, new_tenant_id, user_graph
+
+
+@pytest.fixture
+def graph(emu: Emulator) -> Iterator[Graph]:
+    client = user_graph(emu, ["Security Administrator"])
+    yield client
+    client.session.close()
+
 
 DELETED_PARTNERS = "policies/deletedItems/crossTenantPartners"
 DELETED_SYNC = "policies/deletedItems/crossTenantSyncPolicyPartners"

@@ -13,7 +13,7 @@ import pytest
 
 from entra_crosstenant.emulator.client import Emulator
 
-from .conftest import PARTNERS, Graph, assert_graph_error, new_tenant_id
+from .conftest import PARTNERS, Graph, assert_graph_error, new_tenant_id, user_graph
 
 DELETED_PARTNERS = "policies/deletedItems/crossTenantPartners"
 DELETED_SYNC = "policies/deletedItems/crossTenantSyncPolicyPartners"
@@ -25,6 +25,14 @@ SEARCH = (
     "Request with $search query parameter only works through MSGraph with a special request "
     "header: 'ConsistencyLevel: eventual'",
 )
+
+
+@pytest.fixture
+def admin(emu: Emulator) -> Graph:
+    """Deleted items are delegated-only: a signed-in Security Administrator reads them."""
+    return user_graph(emu, ["Security Administrator"])
+
+
 UNSUPPORTED = [
     ({"$count": "true"}, COUNT),
     ({"$orderby": "tenantId"}, ORDERBY),
@@ -79,7 +87,8 @@ def deleted_partners(graph: Graph, count: int) -> list[str]:
     return ids
 
 
-def test_deleted_items_list_select_filter_and_paging(emu: Emulator, graph: Graph):
+def test_deleted_items_list_select_filter_and_paging(emu: Emulator, admin: Graph):
+    graph = admin
     ids = deleted_partners(graph, 3)
     selected = graph.get(
         DELETED_PARTNERS, params={"$select": "isServiceProvider,deletedDateTime"}, version="beta"
@@ -124,9 +133,9 @@ def test_deleted_items_list_select_filter_and_paging(emu: Emulator, graph: Graph
     ],
 )
 def test_deleted_items_list_answers_unsupported_options_as_graph(
-    graph: Graph, collection: str, params: dict[str, str], expected: tuple[str, str]
+    admin: Graph, collection: str, params: dict[str, str], expected: tuple[str, str]
 ):
-    response = graph.get(collection, params=params, version="beta")
+    response = admin.get(collection, params=params, version="beta")
     assert assert_graph_error(response, 400, expected[0])["message"].startswith(expected[1])
 
 
@@ -138,6 +147,6 @@ def test_partner_item_refuses_list_options(graph: Graph):
 
 
 @pytest.mark.parametrize("collection", [PARTNERS, DELETED_PARTNERS, DELETED_SYNC])
-def test_raw_count_segment_is_refused_like_count(graph: Graph, collection: str):
-    response = graph.get(f"{collection}/$count", version="beta")
+def test_raw_count_segment_is_refused_like_count(admin: Graph, collection: str):
+    response = admin.get(f"{collection}/$count", version="beta")
     assert assert_graph_error(response, 400, COUNT[0])["message"] == COUNT[1]

@@ -226,38 +226,6 @@ def test_a_post_whose_answer_was_lost_is_recognised_as_ours(deployment: Deployme
     assert stored_partner(deployment) is None
 
 
-@pytest.mark.parametrize("mode", ["fail", "restore", "purge"])
-def test_soft_deleted_partner(deployment: Deployment, mode: str) -> None:
-    deployment.emulator.control.seed_deleted("partner", PARTNER, {"isServiceProvider": True})
-
-    def program() -> None:
-        CrossTenantAccessPolicyPartner(
-            "partner",
-            partner_tenant_id=PARTNER,
-            automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True),
-            on_soft_deleted=mode,
-        )
-
-    stack = deployment.stack(f"soft-{mode}", program)
-    if mode == "fail":
-        with pytest.raises(auto.CommandError) as raised:
-            stack.up()
-        message = str(raised.value)
-        assert "on_soft_deleted='restore'" in message and "on_soft_deleted='purge'" in message
-        assert stored_partner(deployment) is None
-        assert deployment.emulator.control.get_object("partner", PARTNER, deleted=True) is not None
-        return
-    stack.up()
-    stored = stored_partner(deployment)
-    assert stored is not None
-    assert stored["automaticUserConsentSettings"]["inboundAllowed"] is True
-    # restore brings the old object back (with its old settings); purge starts from scratch.
-    assert stored["isServiceProvider"] is (True if mode == "restore" else None)
-    assert deployment.emulator.control.get_object("partner", PARTNER, deleted=True) is None
-    assert stack.preview().change_summary == {"same": 2}
-    stack.destroy()
-
-
 def test_partner_with_a_policy_outside_the_program_is_named_on_destroy(
     deployment: Deployment,
 ) -> None:

@@ -77,7 +77,9 @@ def test_only_an_explicit_tenant_id_moves_an_object(deployment: Deployment) -> N
     assert control.get_object("partner", PARTNER, tenant=home) is not None
     assert control.get_object("partner", PARTNER, tenant=other) is None
 
-    # 3. The program names the other tenant in the connection: a replace, said out loud.
+    # 3. The program names the other tenant in the connection: a replace, said out loud. The
+    # old tenant's credentials are read from target:* again to delete there (by reference).
+    stack.set_all_config(target_config)
     chosen["connection"] = Connection(
         tenant_id=other,
         client_id=other_app["client_id"],

@@ -76,7 +76,7 @@ class ConfidentialCredential(CachingCredential):
     def _build(self) -> msal.ConfidentialClientApplication:
         authority = f"{self.authority_host}/{self.tenant_id}"
         credential = self._client_credential()
-        with _transport_errors(self.authority_host, self._secrets()):
+        with transport_errors(self.authority_host, self._secrets()):
             try:
                 return msal.ConfidentialClientApplication(
                     self.client_id,
@@ -90,10 +90,8 @@ class ConfidentialCredential(CachingCredential):
                     token_cache=msal.TokenCache(),
                 )
             except ValueError as exc:
-                raise CredentialError(
-                    f"the authority {self.authority_host} has no usable OpenID configuration for "
-                    f"tenant {self.tenant_id}: check {names_for('tenant_id')} and "
-                    f"{names_for('authority_host')} ({redact(str(exc), self._secrets())[:200]})"
+                raise no_openid_configuration(
+                    self.authority_host, self.tenant_id, redact(str(exc), self._secrets())
                 ) from None
 
     def _fetch(self, scope: str, *, force_refresh: bool) -> AccessToken:
@@ -102,7 +100,7 @@ class ConfidentialCredential(CachingCredential):
         app = self._app
         if force_refresh:
             app.remove_tokens_for_client()
-        with _transport_errors(self.authority_host, self._secrets()):
+        with transport_errors(self.authority_host, self._secrets()):
             result = app.acquire_token_for_client([scope])
         if "access_token" not in result:
             raise explain_token_error(result, what=self._what, secrets=self._secrets())
@@ -116,8 +114,16 @@ class ConfidentialCredential(CachingCredential):
         return self._token_from(result)
 
 
+def no_openid_configuration(host: str, tenant_id: str, said: str) -> CredentialError:
+    """msal's constructor found no usable discovery document (wrong tenant or authority)."""
+    return CredentialError(
+        f"the authority {host} has no usable OpenID configuration for tenant {tenant_id}: check "
+        f"{names_for('tenant_id')} and {names_for('authority_host')} ({said[:200]})"
+    )
+
+
 @contextmanager
-def _transport_errors(host: str, secrets: tuple[str | None, ...]) -> Iterator[None]:
+def transport_errors(host: str, secrets: tuple[str | None, ...]) -> Iterator[None]:
     """Map network and msal service failures to CredentialError: transient where waiting helps
     (a dropped connection, a failing authority), `unreachable` where no connection could be made
     (a few quick tries, then the error names the host)."""

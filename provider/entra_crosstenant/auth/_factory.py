@@ -6,9 +6,11 @@ import threading
 from typing import Any
 
 from entra_crosstenant.auth._base import TokenCredential
+from entra_crosstenant.auth.azure_cli import AzureCliCredential
 from entra_crosstenant.auth.certificate import CertificateCredential
 from entra_crosstenant.auth.chained import ChainedCredential
 from entra_crosstenant.auth.client_secret import ClientSecretCredential
+from entra_crosstenant.auth.device_code import DeviceCodeCredential
 from entra_crosstenant.auth.managed_identity import ManagedIdentityCredential
 from entra_crosstenant.auth.workload_identity import WorkloadIdentityCredential
 from entra_crosstenant.settings import ConnectionSettings, CredentialKind
@@ -22,7 +24,7 @@ def credential_for(settings: ConnectionSettings) -> TokenCredential:
 
     Raises `SettingsError` (every problem at once) when the settings are incomplete. Without an
     explicit `credential` kind, a `ChainedCredential` tries the configured kinds in the order
-    client secret, certificate, workload identity, managed identity.
+    client secret, certificate, workload identity, managed identity, Azure CLI.
     """
     settings.raise_if_invalid()
     key = identity_key(settings)
@@ -49,6 +51,7 @@ def identity_key(settings: ConnectionSettings) -> tuple[Any, ...]:
         settings.oidc_request_token,
         settings.use_msi,
         settings.msi_client_id,
+        settings.use_cli,
         settings.authority_url,
         settings.ca_bundle,
     )
@@ -66,8 +69,13 @@ def _one(s: ConnectionSettings, kind: CredentialKind) -> TokenCredential:
         return ManagedIdentityCredential(
             client_id=s.msi_client_id or s.client_id, ca_bundle=s.ca_bundle
         )
-    assert s.tenant_id and s.client_id  # validate() guarantees both for app credentials
+    assert s.tenant_id  # validate() requires it for every other kind
+    if kind == "azure_cli":
+        return AzureCliCredential(s.tenant_id)
     common: dict[str, Any] = {"authority_host": s.authority_url, "ca_bundle": s.ca_bundle}
+    if kind == "device_code":
+        return DeviceCodeCredential(s.tenant_id, s.client_id, **common)
+    assert s.client_id  # validate() requires it for app credentials
     if kind == "client_secret":
         assert s.client_secret
         return ClientSecretCredential(s.tenant_id, s.client_id, s.client_secret, **common)

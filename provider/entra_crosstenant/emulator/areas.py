@@ -14,6 +14,9 @@ from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.graph import GraphArea
 from entra_crosstenant.emulator.policies.control import PolicyControl
 from entra_crosstenant.emulator.policies.routes import PolicyRoutes
+from entra_crosstenant.emulator.roles.control import RoleControl
+from entra_crosstenant.emulator.users.control import UserControl
+from entra_crosstenant.emulator.users.routes import UserRoutes
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ AREAS = (
     Area("policies", graph=PolicyRoutes, control=PolicyControl),
     # Sign-in's apps and managed identities; Graph's /applications and /servicePrincipals next.
     Area("applications", control=ApplicationControl),
+    Area("users", graph=UserRoutes, control=UserControl),
+    # Who holds which built-in directory role (Graph's roleManagement); delegated calls need one.
+    Area("roles", control=RoleControl),
 )
 
 

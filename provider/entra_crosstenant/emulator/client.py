@@ -272,6 +272,113 @@ class EmulatorControl:
         result: JSON = self._call("DELETE", f"tenants/{tenant or 'default'}/default")
         return result
 
+    # users and groups (bypassing Graph's rules)
+
+    def seed_user(
+        self, properties: Mapping[str, Any] | None = None, *, tenant: str | None = None
+    ) -> JSON:
+        """A user with Graph's properties (`id`, `userPrincipalName`, `department`, ...);
+        unset ones get defaults (a member, enabled, named after its mailNickname)."""
+        result: JSON = self._call(
+            "POST", f"tenants/{tenant or 'default'}/users", json=dict(properties or {})
+        )
+        return result
+
+    def seed_group(
+        self, properties: Mapping[str, Any] | None = None, *, tenant: str | None = None
+    ) -> JSON:
+        """A security group (`displayName`, ...), with `members` ids added after it."""
+        props = dict(properties or {})
+        members = props.pop("members", [])
+        result: JSON = self._call("POST", f"tenants/{tenant or 'default'}/groups", json=props)
+        for member in members:
+            self.add_member(result["id"], member, tenant=tenant)
+        return self.get_directory_object("group", result["id"], tenant=tenant)
+
+    def users(self, *, tenant: str | None = None) -> list[JSON]:
+        """Every user as stored; a provisioned one has `synced_from` (source tenant and user)."""
+        result: list[JSON] = self._call("GET", f"tenants/{tenant or 'default'}/users")["value"]
+        return result
+
+    def groups(self, *, tenant: str | None = None) -> list[JSON]:
+        result: list[JSON] = self._call("GET", f"tenants/{tenant or 'default'}/groups")["value"]
+        return result
+
+    def deleted_users(self, *, tenant: str | None = None) -> list[JSON]:
+        """Users deprovisioned by cross-tenant synchronization (soft-deleted)."""
+        path = f"tenants/{tenant or 'default'}/deletedUsers"
+        result: list[JSON] = self._call("GET", path)["value"]
+        return result
+
+    def get_directory_object(self, kind: str, object_id: str, *, tenant: str | None = None) -> JSON:
+        """`kind` is "user" or "group"."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/{kind}s/{object_id}")
+        return result
+
+    def change_directory_object(
+        self, kind: str, object_id: str, changes: Mapping[str, Any], *, tenant: str | None = None
+    ) -> JSON:
+        """Change a user or group out of band (merged at the top level)."""
+        path = f"tenants/{tenant or 'default'}/{kind}s/{object_id}"
+        result: JSON = self._call("PATCH", path, json=dict(changes))
+        return result
+
+    def delete_directory_object(
+        self, kind: str, object_id: str, *, tenant: str | None = None
+    ) -> None:
+        self._call("DELETE", f"tenants/{tenant or 'default'}/{kind}s/{object_id}")
+
+    def add_member(self, group_id: str, member_id: str, *, tenant: str | None = None) -> None:
+        path = f"tenants/{tenant or 'default'}/groups/{group_id}/members"
+        self._call("POST", path, json={"id": member_id})
+
+    def remove_member(self, group_id: str, member_id: str, *, tenant: str | None = None) -> None:
+        self._call("DELETE", f"tenants/{tenant or 'default'}/groups/{group_id}/members/{member_id}")
+
+    # directory roles and signed-in users
+
+    def assign_role(self, principal_id: str, role: str, *, tenant: str | None = None) -> JSON:
+        """Give a user a built-in directory role ("Security Administrator", or a template id);
+        returns the roles they now hold."""
+        path = f"tenants/{tenant or 'default'}/role-assignments"
+        result: JSON = self._call("POST", path, json={"principal_id": principal_id, "role": role})
+        return result
+
+    def remove_role(self, principal_id: str, role: str, *, tenant: str | None = None) -> JSON:
+        path = f"tenants/{tenant or 'default'}/role-assignments"
+        result: JSON = self._call("DELETE", path, json={"principal_id": principal_id, "role": role})
+        return result
+
+    def device_logins(self) -> list[JSON]:
+        """Device code sign-ins in flight: user code, tenant, client, scopes, status."""
+        result: list[JSON] = self._call("GET", "devicelogin")["pending"]
+        return result
+
+    def complete_device_login(self, user_code: str, user: str) -> JSON:
+        """Sign a pending device code in as `user` (sign-in name or object id), as the person
+        would at the verification page."""
+        result: JSON = self._call(
+            "POST", "devicelogin", json={"user_code": user_code, "user": user}
+        )
+        return result
+
+    def decline_device_login(self, user_code: str) -> JSON:
+        result: JSON = self._call(
+            "POST", "devicelogin", json={"user_code": user_code, "decline": True}
+        )
+        return result
+
+    def device_code_settings(
+        self, *, interval: int | None = None, expires_in: int | None = None
+    ) -> JSON:
+        """How often clients are told to poll and how long new codes live, in seconds (Entra:
+        5 and 900; tests want less)."""
+        body = {
+            k: v for k, v in (("interval", interval), ("expires_in", expires_in)) if v is not None
+        }
+        result: JSON = self._call("PUT", "devicelogin/settings", json=body)
+        return result
+
     # faults and the request log
 
     def add_fault(

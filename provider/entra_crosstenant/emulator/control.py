@@ -25,6 +25,7 @@ from entra_crosstenant.emulator.applications.model import AppDirectory
 from entra_crosstenant.emulator.core import errors
 from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.faults import FaultInjector, InvalidRule
+from entra_crosstenant.emulator.identity.delegated import DelegatedSignIn
 from entra_crosstenant.emulator.identity.github import GitHubOidc
 from entra_crosstenant.emulator.identity.platform import IdentityPlatform
 from entra_crosstenant.emulator.identity.tokens import TokenIssuer
@@ -60,6 +61,7 @@ class Services:
     issuer: TokenIssuer
     platform: IdentityPlatform
     github: GitHubOidc
+    delegated: DelegatedSignIn
     defaults: Defaults
     flush: Callable[[], None]
     info: JSON = field(default_factory=dict)
@@ -287,6 +289,7 @@ class ControlApi:
         s.issuer.lifetime_s = s.defaults.token_lifetime_s
         s.log.clear()
         s.github.clear()
+        s.delegated.clear()
         s.flush()
         return {"status": "reset", **self._settings_json()}
 

@@ -101,23 +101,43 @@ def add_graph_headers(response: Response) -> None:
 
 @dataclass(frozen=True)
 class Caller:
-    """The verified token's caller: its tenant (whose objects it sees), app and roles."""
+    """The verified token's caller: its tenant (whose objects it sees) and client; an app's
+    application permissions (`roles`), or a signed-in user's delegated `scopes` with the
+    directory roles that user holds now (`user_roles`)."""
 
     tenant_id: str
     client_id: str | None
     roles: frozenset[str]
+    user_id: str | None = None
+    scopes: frozenset[str] = frozenset()
+    user_roles: frozenset[str] = frozenset()
+
+    @property
+    def delegated(self) -> bool:
+        return self.user_id is not None
 
 
 @dataclass(frozen=True)
 class Permissions:
-    """The application permissions (roles) that allow a route: any one of `read` for GET, any
-    one of `write` for every other method. Otherwise 403 Authorization_RequestDenied."""
+    """What allows a route, as Graph's permission tables say: any one of `read` for GET, any
+    one of `write` for every other method, as an app's application permission or a user's
+    delegated scope. A user also needs one of the directory roles `read_roles` / `write_roles`
+    (when given); `application=False` is "Application: Not supported". Otherwise 403
+    Authorization_RequestDenied."""
 
     read: frozenset[str]
     write: frozenset[str]
+    read_roles: frozenset[str] = frozenset()
+    write_roles: frozenset[str] = frozenset()
+    application: bool = True
 
-    def allow(self, method: str, roles: frozenset[str]) -> bool:
-        return bool(roles & (self.read if method == "GET" else self.write))
+    def allow(self, method: str, caller: Caller) -> bool:
+        reading = method == "GET"
+        wanted = self.read if reading else self.write
+        if not caller.delegated:
+            return self.application and bool(caller.roles & wanted)
+        roles = self.read_roles if reading else self.write_roles
+        return bool(caller.scopes & wanted) and (not roles or bool(caller.user_roles & roles))
 
 
 class GraphRequest:
@@ -350,14 +370,22 @@ class GraphApi:
             claims = self.issuer.verify(token)
         except InvalidToken as exc:
             raise GraphError(401, "InvalidAuthenticationToken", str(exc)) from exc
-        caller = Caller(
-            tenant_id=str(claims["tid"]),
-            client_id=claims.get("appid"),
-            roles=frozenset(claims.get("roles") or []),
+        tenant_id = str(claims["tid"])
+        call.log["tenant"] = tenant_id
+        call.log["client_id"] = claims.get("appid")
+        if "scp" not in claims:
+            return Caller(tenant_id, claims.get("appid"), frozenset(claims.get("roles") or []))
+        user = str(claims["oid"])
+        call.log["user"] = claims.get("upn") or user
+        return Caller(
+            tenant_id,
+            claims.get("appid"),
+            frozenset(),
+            user_id=user,
+            scopes=frozenset(str(claims["scp"]).split()),
+            # Graph checks the roles the user holds now, not those the token was issued with.
+            user_roles=self.directory.tenant(tenant_id).roles.roles_of(user),
         )
-        call.log["tenant"] = claims["tid"]
-        call.log["client_id"] = caller.client_id
-        return caller
 
     def _route(self, request: Request, call: Call, caller: Caller) -> Response:
         adapter = self.urls.bind("emulator", path_info=request.path.lower())
@@ -375,7 +403,7 @@ class GraphApi:
                 400, "BadRequest", f"Resource not found for the segment '{segment[:100]}'."
             ) from exc
         route = self._routes[str(endpoint)]
-        if not route.permissions.allow(request.method, caller.roles):
+        if not route.permissions.allow(request.method, caller):
             raise GraphError(
                 403,
                 "Authorization_RequestDenied",

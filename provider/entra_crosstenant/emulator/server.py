@@ -35,6 +35,8 @@ from entra_crosstenant.emulator.control import ControlApi, Defaults, Services
 from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.faults import FaultInjector, FaultRule
 from entra_crosstenant.emulator.graph import GraphApi, add_graph_headers, graph_fault_response
+from entra_crosstenant.emulator.identity.control import SignInControl
+from entra_crosstenant.emulator.identity.delegated import DelegatedSignIn, users_finder
 from entra_crosstenant.emulator.identity.github import GitHubOidc
 from entra_crosstenant.emulator.identity.platform import AuthError, IdentityPlatform
 from entra_crosstenant.emulator.identity.routes import IdentityRoutes
@@ -171,6 +173,7 @@ class EmulatorApp:
                 "tenant": call.log.get("tenant") or tenant,
                 "client_id": call.log.get("client_id"),
                 "grant": call.log.get("grant"),
+                "user": call.log.get("user"),
                 "connection": f"{environ.get('REMOTE_ADDR')}:{environ.get('REMOTE_PORT')}",
                 "fault": rule.id if rule is not None else None,
                 "dropped": status is None,
@@ -301,6 +304,7 @@ class EmulatorServer:
         issuer = TokenIssuer(keys.signing_key_pem.encode("ascii"), cloud, options.token_lifetime_s)
         github = GitHubOidc(keys.github_key_pem.encode("ascii"), f"{self.url}/_github")
         platform = IdentityPlatform(directory, issuer, github, keys.identity_header)
+        delegated = DelegatedSignIn(directory, issuer, users_finder(directory))
         self.flusher = Flusher(lambda: directory.changes, directory.to_state, self.state.save_state)
         services = Services(
             directory=directory,
@@ -309,6 +313,7 @@ class EmulatorServer:
             issuer=issuer,
             platform=platform,
             github=github,
+            delegated=delegated,
             defaults=Defaults(
                 latency_ms=options.latency_ms,
                 put_upsert=options.put_upsert,
@@ -328,9 +333,9 @@ class EmulatorServer:
         )
         self.server.app = EmulatorApp(  # type: ignore[assignment]
             services,
-            IdentityRoutes(platform),
+            IdentityRoutes(platform, delegated),
             GraphApi(directory, issuer, graph_areas(directory)),
-            ControlApi(services, control_areas(services)),
+            ControlApi(services, [*control_areas(services), SignInControl(delegated)]),
         )
         self.state.write_env(
             {

@@ -19,6 +19,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResu
 from entra_crosstenant import _engine_log
 from entra_crosstenant.auth import CredentialError, credential_for
 from entra_crosstenant.auth._factory import identity_key
+from entra_crosstenant.connection import NAMESPACE_KEY
 from entra_crosstenant.graph import GraphClient, GraphError, client_for
 from entra_crosstenant.resources import _validation as v
 from entra_crosstenant.settings import ConnectionSettings
@@ -152,11 +153,16 @@ class GraphResourceProvider(ResourceProvider):
 
     # -- settings and clients -------------------------------------------------------------
     def settings(self, props: Mapping[str, Any]) -> ConnectionSettings:
-        overrides = props.get(CONNECTION_KEY)
+        """The connection's settings; a connection from config (by reference) is read from the
+        stack config this provider was configured with, so its secrets never pass through state."""
+        connection = props.get(CONNECTION_KEY)
+        overrides = dict(connection) if isinstance(connection, Mapping) else {}
+        namespace = overrides.pop(NAMESPACE_KEY, None)
         return ConnectionSettings.resolve(
             {k: str(v) for k, v in getattr(self, "_config", {}).items() if v is not None},
             os.environ,
-            overrides if isinstance(overrides, Mapping) else None,
+            overrides or None,
+            namespace=namespace if isinstance(namespace, str) and namespace else None,
         )
 
     def connection_failures(self, props: Mapping[str, Any]) -> list[CheckFailure]:

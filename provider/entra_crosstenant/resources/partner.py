@@ -34,7 +34,8 @@ their own endpoints (and, for capabilities, their own permission): not settings 
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import pulumi
@@ -47,7 +48,7 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime.rpc import UNKNOWN
 
-from entra_crosstenant.connection import Connection
+from entra_crosstenant.connection import NAMESPACE_KEY, Connection
 from entra_crosstenant.graph import GraphClient, GraphError
 from entra_crosstenant.graph import schema as graph_schema
 from entra_crosstenant.resources import _validation as v
@@ -72,6 +73,7 @@ from entra_crosstenant.resources.policy_types import (
     TenantRestrictionsInput,
     to_graph,
 )
+from entra_crosstenant.settings import NAMESPACE
 
 PARTNERS = "/policies/crossTenantAccessPolicy/partners"
 DELETED_PARTNERS = "/policies/deletedItems/crossTenantPartners"
@@ -289,15 +291,20 @@ class PartnerProvider(GraphResourceProvider):
         declared: dict[str, Any],
         error: GraphError,
     ) -> dict[str, Any] | None:
+        """A 409 with no active partner: the tenant sits in Entra's deleted items. Looking it up,
+        restoring and purging it are delegated-only in Graph ("Application: Not supported")."""
         tenant = props["partner_tenant_id"]
         deleted_path = f"{DELETED_PARTNERS}/{tenant}"
+        mode = props.get("on_soft_deleted") or "fail"
+        if not self.settings(props).may_be_delegated():
+            raise ProviderError(self._needs_a_user(props, mode, error, app_only=True)) from None
         try:
-            client.request("GET", deleted_path, version="beta")
+            with self._signed_in_user_needed(props, mode):
+                client.request("GET", deleted_path, version="beta")
         except GraphError as missing:
             if missing.status != 404:
                 raise
             raise error from None  # neither active nor deleted: let Graph's own answer speak
-        mode = props.get("on_soft_deleted") or "fail"
         if mode == "fail":
             raise ProviderError(
                 f"the partner configuration for tenant {tenant} was deleted less than 30 days ago "
@@ -307,7 +314,8 @@ class PartnerProvider(GraphResourceProvider):
                 f"one. ({request_ids(error)})"
             ) from None
         if mode == "restore":
-            restored = client.request("POST", f"{deleted_path}/restore", version="beta")
+            with self._signed_in_user_needed(props, mode):
+                restored = client.request("POST", f"{deleted_path}/restore", version="beta")
             if declared:
                 self.retry_not_found(
                     lambda: client.request(
@@ -316,9 +324,56 @@ class PartnerProvider(GraphResourceProvider):
                     until=time.time() + 30.0,
                 )
             return {**(restored or {}), **declared}
-        client.request("DELETE", deleted_path, version="beta")
+        with self._signed_in_user_needed(props, mode):
+            client.request("DELETE", deleted_path, version="beta")
         return client.request(
             "POST", PARTNERS, version=graph_version(props), json={"tenantId": tenant, **declared}
+        )
+
+    @contextmanager
+    def _signed_in_user_needed(self, props: Mapping[str, Any], mode: str) -> Iterator[None]:
+        """Graph's 403 on deleted items: the app's token (a chain's app won) or a user without
+        the role; say which sign-in works instead of a bare 403."""
+        try:
+            yield
+        except GraphError as error:
+            if error.status != 403:
+                raise
+            raise ProviderError(self._needs_a_user(props, mode, error, app_only=False)) from None
+
+    def _needs_a_user(
+        self, props: Mapping[str, Any], mode: str, error: GraphError, *, app_only: bool
+    ) -> str:
+        tenant = props["partner_tenant_id"]
+        home = self.home_tenant(props) or "<tenant id>"
+        connection = props.get(CONNECTION_KEY)
+        namespace = connection.get(NAMESPACE_KEY) if isinstance(connection, Mapping) else None
+        key = f"{namespace or NAMESPACE}:credential"
+        found = (
+            "Graph answered that it already exists, but no active one does: Entra keeps a "
+            "deleted one in its deleted items (30 days after a delete)"
+        )
+        wanted = {
+            "fail": "Set on_soft_deleted='restore' or on_soft_deleted='purge' to deal with it; "
+            "either",
+            "restore": "Restoring it",
+            "purge": "Purging it",
+        }[mode]
+        who = (
+            "these credentials sign in an app"
+            if app_only
+            else f"Graph refused the signed-in identity ({error.message or 'Forbidden'})"
+        )
+        return (
+            f"a partner configuration for tenant {tenant} cannot be created: {found}. {wanted} "
+            f"needs a signed-in user: Graph's deleted items API does not support application "
+            f"permissions, and {who}. Sign in as a user of tenant {home} with the Security "
+            f"Administrator role (and the delegated permission "
+            f"Policy.ReadWrite.CrossTenantAccess): `az login --tenant {home}` and set {key} to "
+            f"azure_cli (or ARM_USE_CLI=true), or set {key} to device_code; then run `pulumi up` "
+            "again. Or restore it in the Microsoft Entra admin center (External Identities, "
+            "Cross-tenant access settings) and declare it with adopt_existing=True. Nothing was "
+            f"changed. ({request_ids(error)})"
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

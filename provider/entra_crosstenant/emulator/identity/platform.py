@@ -57,13 +57,22 @@ class AuthError(Exception):
         }
 
 
-def _tenant_not_found(tenant: str, error: str = "invalid_request") -> AuthError:
+def tenant_not_found(tenant: str, error: str = "invalid_request") -> AuthError:
     return AuthError(
         400,
         error,
         90002,
         f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
         "signing into the correct cloud.",
+    )
+
+
+def missing_parameter(name: str) -> AuthError:
+    return AuthError(
+        400,
+        "invalid_request",
+        900144,
+        f"The request body must contain the following parameter: '{name}'.",
     )
 
 
@@ -92,11 +101,16 @@ class IdentityPlatform:
     # discovery
 
     def discovery(self, base_url: str, tenant: str) -> JSON:
-        if not self.directory.has_tenant(tenant):
-            raise _tenant_not_found(tenant, "invalid_tenant")
+        """A tenant's OpenID configuration; `organizations` and `common` (Entra's multi-tenant
+        aliases, which msal's public clients open to list or sign out accounts) get the
+        document with `{tenantid}` in the issuer, as Entra's has it. Tokens are issued by
+        tenant only."""
+        multi = tenant.lower() in ("organizations", "common")
+        if not multi and not self.directory.has_tenant(tenant):
+            raise tenant_not_found(tenant, "invalid_tenant")
         root = f"{base_url}/{tenant}"
         return {
-            "issuer": f"{root}/v2.0",
+            "issuer": f"{base_url}/{{tenantid}}/v2.0" if multi else f"{root}/v2.0",
             "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
             "token_endpoint": f"{root}/oauth2/v2.0/token",
             "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
@@ -126,7 +140,7 @@ class IdentityPlatform:
     ) -> JSON:
         """The v2.0 token endpoint for grant_type=client_credentials."""
         if not self.directory.has_tenant(tenant):
-            raise _tenant_not_found(tenant)
+            raise tenant_not_found(tenant)
         grant_type = form.get("grant_type", "")
         if grant_type != "client_credentials":
             raise AuthError(
@@ -137,12 +151,7 @@ class IdentityPlatform:
             )
         client_id = form.get("client_id") or (basic[0] if basic else "")
         if not client_id:
-            raise AuthError(
-                400,
-                "invalid_request",
-                900144,
-                "The request body must contain the following parameter: 'client_id'.",
-            )
+            raise missing_parameter("client_id")
         call.log["client_id"] = client_id
         scope = form.get("scope", "")
         if not scope:

@@ -9,19 +9,26 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from entra_crosstenant.emulator.identity.platform import AuthError, IdentityPlatform
+from entra_crosstenant.emulator.identity.delegated import DEVICE_CODE_GRANT, DelegatedSignIn
+from entra_crosstenant.emulator.identity.platform import (
+    AuthError,
+    IdentityPlatform,
+    tenant_not_found,
+)
 from entra_crosstenant.emulator.wire import JSON, Call, json_response
 
 
 class IdentityRoutes:
     """The identity platform's HTTP surface (path-based tenants, as login.microsoftonline.com)."""
 
-    def __init__(self, platform: IdentityPlatform) -> None:
+    def __init__(self, platform: IdentityPlatform, delegated: DelegatedSignIn) -> None:
         self.platform = platform
+        self.delegated = delegated
         self.urls = Map(
             [
                 Rule("/<tenant>/v2.0/.well-known/openid-configuration", endpoint="discovery"),
                 Rule("/<tenant>/oauth2/v2.0/token", endpoint="token", methods=["POST"]),
+                Rule("/<tenant>/oauth2/v2.0/devicecode", endpoint="devicecode", methods=["POST"]),
                 Rule("/<tenant>/discovery/v2.0/keys", endpoint="keys"),
                 Rule("/<tenant>/discovery/keys", endpoint="keys"),
                 Rule("/msi/token", endpoint="app_service"),
@@ -64,6 +71,18 @@ class IdentityRoutes:
             return json_response(self.platform.discovery(base, args["tenant"]))
         if endpoint == "keys":
             return json_response(self.platform.issuer.jwks())
+        if endpoint == "devicecode":
+            self._known_tenant(args["tenant"])
+            return _no_store(
+                json_response(self.delegated.start(base, args["tenant"], request.form))
+            )
+        if endpoint == "token" and request.form.get("grant_type") in _DELEGATED_GRANTS:
+            self._known_tenant(args["tenant"])
+            grant = _DELEGATED_GRANTS[request.form["grant_type"]]
+            call.log["client_id"] = request.form.get("client_id")
+            call.log["grant"] = grant
+            answer = getattr(self.delegated, f"{grant}_grant")
+            return _no_store(json_response(answer(base, args["tenant"], request.form)))
         if endpoint == "token":
             basic = None
             if request.authorization is not None and request.authorization.type == "basic":
@@ -78,6 +97,10 @@ class IdentityRoutes:
         if endpoint in ("app_service", "imds"):
             return self._managed_identity(request, call, app_service=endpoint == "app_service")
         return self._github(endpoint, request)
+
+    def _known_tenant(self, tenant: str) -> None:
+        if not self.platform.directory.has_tenant(tenant):
+            raise tenant_not_found(tenant)
 
     def _managed_identity(self, request: Request, call: Call, *, app_service: bool) -> Response:
         args = request.args
@@ -129,3 +152,11 @@ class IdentityRoutes:
         if scheme.lower() != "bearer" or value is None:
             return json_response({"message": "Bad credentials"}, 401)
         return json_response({"value": value})
+
+
+_DELEGATED_GRANTS = {DEVICE_CODE_GRANT: "device_code", "refresh_token": "refresh"}
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store, no-cache"
+    return response

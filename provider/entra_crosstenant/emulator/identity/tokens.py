@@ -10,6 +10,7 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -20,6 +21,17 @@ from entra_crosstenant.clouds import Cloud
 
 JSON = dict[str, Any]
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+REFRESH_TYPE = "emulator-refresh"
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    """The user a delegated token is for: their tenant, object id, sign-in name and name."""
+
+    tenant_id: str
+    object_id: str
+    user_principal_name: str
+    display_name: str
 
 
 def _b64url_uint(value: int) -> str:
@@ -89,33 +101,129 @@ class TokenIssuer:
         extra: Mapping[str, Any] | None = None,
     ) -> tuple[str, int]:
         """An app-only v1 access token as Graph receives it; returns (token, lifetime seconds)."""
+        claims: JSON = {
+            "app_displayname": display_name or app_id,
+            "appid": app_id,
+            "appidacr": app_auth,
+            "azp": app_id,
+            "idtyp": "app",
+            "oid": object_id,
+            "roles": list(roles),
+            "sub": object_id,
+            **(extra or {}),
+        }
+        return self._access_token(tenant_id, claims, lifetime_s, audience, issued_at)
+
+    def mint_delegated(
+        self,
+        *,
+        tenant_id: str,
+        client_id: str,
+        user: SignedInUser,
+        scopes: list[str],
+        role_ids: list[str],
+        audience: str | None = None,
+    ) -> tuple[str, int]:
+        """A signed-in user's v1 access token: `scp` (the delegated scopes) and no `roles`;
+        `wids` lists the user's directory role template ids, as Entra's tokens do."""
+        claims: JSON = {
+            "acr": "1",
+            "amr": ["pwd", "mfa"],
+            "appid": client_id,
+            "appidacr": "0",
+            "idtyp": "user",
+            "name": user.display_name,
+            "oid": user.object_id,
+            "scp": " ".join(scopes),
+            "sub": user.object_id,
+            "unique_name": user.user_principal_name,
+            "upn": user.user_principal_name,
+            "wids": role_ids,
+        }
+        return self._access_token(tenant_id, claims, None, audience, None)
+
+    def _access_token(
+        self,
+        tenant_id: str,
+        claims: JSON,
+        lifetime_s: int | None,
+        audience: str | None,
+        issued_at: int | None,
+    ) -> tuple[str, int]:
         now = int(time.time()) if issued_at is None else issued_at
         lifetime = self.lifetime_s if lifetime_s is None else lifetime_s
         issuer = f"https://sts.windows.net/{tenant_id}/"
-        claims: JSON = {
+        claims = {
             "aud": audience or self.cloud.graph_audience,
             "iss": issuer,
             "iat": now,
             "nbf": now,
             "exp": now + lifetime,
-            "app_displayname": display_name or app_id,
-            "appid": app_id,
-            "appidacr": app_auth,
-            "azp": app_id,
             "idp": issuer,
-            "idtyp": "app",
-            "oid": object_id,
-            "roles": list(roles),
-            "sub": object_id,
             "tid": tenant_id,
             "uti": secrets.token_urlsafe(16),
             "ver": "1.0",
+            **claims,
         }
-        claims.update(extra or {})
-        token = jwt.encode(
+        return self._sign(claims), lifetime
+
+    def _sign(self, claims: JSON) -> str:
+        return jwt.encode(
             claims, self._key, algorithm="RS256", headers={"kid": self.kid, "x5t": self.kid}
         )
-        return token, lifetime
+
+    def id_token(self, issuer: str, client_id: str, user: SignedInUser, tenant_id: str) -> str:
+        """The OpenID Connect ID token msal keeps the account from (v2.0 claims)."""
+        now = int(time.time())
+        return self._sign(
+            {
+                "aud": client_id,
+                "iss": issuer,
+                "iat": now,
+                "nbf": now,
+                "exp": now + 3600,
+                "name": user.display_name,
+                "oid": user.object_id,
+                "preferred_username": user.user_principal_name,
+                "sub": user.object_id,
+                "tid": tenant_id,
+                "ver": "2.0",
+            }
+        )
+
+    def refresh_token(self, client_id: str, user: SignedInUser, lifetime_s: int) -> str:
+        """A refresh token: opaque to clients, here a signed record of who and for which
+        client, so it outlives an emulator restart as Entra's do (90 days by default)."""
+        now = int(time.time())
+        return self._sign(
+            {
+                "typ": REFRESH_TYPE,
+                "tid": user.tenant_id,
+                "oid": user.object_id,
+                "client_id": client_id,
+                "iat": now,
+                "exp": now + lifetime_s,
+                "jti": secrets.token_urlsafe(12),
+            }
+        )
+
+    def read_refresh_token(self, token: str) -> JSON:
+        """The claims of a refresh token this emulator issued; InvalidToken (expired or not
+        ours) otherwise."""
+        try:
+            claims: JSON = jwt.decode(
+                token,
+                self._key.public_key(),
+                algorithms=["RS256"],
+                options={"require": ["exp", "tid", "oid", "client_id", "typ"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("The refresh token has expired.") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("The refresh token is malformed or not issued here.") from exc
+        if claims["typ"] != REFRESH_TYPE:
+            raise InvalidToken("The token is not a refresh token.")
+        return claims
 
     def verify(self, token: str) -> JSON:
         """The claims of a token this emulator issued for its cloud's Graph, or InvalidToken."""

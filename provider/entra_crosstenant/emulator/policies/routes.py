@@ -14,6 +14,7 @@ which the SDKs offer on every collection, get Graph's own 400s (`graph.unsupport
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Response
@@ -45,17 +46,32 @@ from entra_crosstenant.emulator.policies.model import (
     Kind,
     project,
 )
+from entra_crosstenant.emulator.roles.model import (
+    GLOBAL_ADMINISTRATOR,
+    GLOBAL_READER,
+    SECURITY_ADMINISTRATOR,
+    SECURITY_READER,
+)
 from entra_crosstenant.emulator.wire import GRAPH_JSON, JSON, json_response
 
 if TYPE_CHECKING:
     from entra_crosstenant.emulator.directory import Directory, Tenant
 
 # Reads need either permission, writes the second (Graph's permissions reference for
-# crossTenantAccessPolicyConfigurationPartner and crossTenantIdentitySyncPolicyPartner).
+# crossTenantAccessPolicyConfigurationPartner and crossTenantIdentitySyncPolicyPartner); a
+# signed-in user also needs a role: Security Administrator to write (Teams Administrator may not
+# touch sync settings), a reader role to read (the pages' "delegated scenarios" notes).
 PERMISSIONS = Permissions(
     read=frozenset({"Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess"}),
     write=frozenset({"Policy.ReadWrite.CrossTenantAccess"}),
+    read_roles=frozenset(
+        {GLOBAL_ADMINISTRATOR, SECURITY_ADMINISTRATOR, SECURITY_READER, GLOBAL_READER}
+    ),
+    write_roles=frozenset({GLOBAL_ADMINISTRATOR, SECURITY_ADMINISTRATOR}),
 )
+# Listing, reading, restoring and purging deleted items: "Application: Not supported"
+# (policydeletableitem-list/get/delete, crosstenantaccesspolicyconfigurationpartner-restore).
+DELETED_ITEMS_PERMISSIONS = replace(PERMISSIONS, application=False)
 PARTNERS_PATH = "policies/crossTenantAccessPolicy/partners"
 DELETED_PATHS: dict[Kind, str] = {
     PARTNER: "policies/deletedItems/crossTenantPartners",
@@ -176,10 +192,14 @@ class PolicyRoutes:
             GraphRoute(
                 f"{policy}/default/resettosystemdefault", ("POST",), PERMISSIONS, self._reset
             ),
-            GraphRoute(deleted, ("GET",), PERMISSIONS, self._deleted_list),
-            GraphRoute(f"{deleted}/$count", ("GET",), PERMISSIONS, self._raw_count),
-            GraphRoute(f"{deleted}/<key>", ("GET", "DELETE"), PERMISSIONS, self._deleted_item),
-            GraphRoute(f"{deleted}/<key>/restore", ("POST",), PERMISSIONS, self._restore),
+            GraphRoute(deleted, ("GET",), DELETED_ITEMS_PERMISSIONS, self._deleted_list),
+            GraphRoute(f"{deleted}/$count", ("GET",), DELETED_ITEMS_PERMISSIONS, self._raw_count),
+            GraphRoute(
+                f"{deleted}/<key>", ("GET", "DELETE"), DELETED_ITEMS_PERMISSIONS, self._deleted_item
+            ),
+            GraphRoute(
+                f"{deleted}/<key>/restore", ("POST",), DELETED_ITEMS_PERMISSIONS, self._restore
+            ),
         ]
 
     def _raw_count(self, r: GraphRequest) -> Response:
