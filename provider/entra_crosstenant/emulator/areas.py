@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from entra_crosstenant.emulator.applications.control import ApplicationControl
+from entra_crosstenant.emulator.applications.routes import ApplicationRoutes
 from entra_crosstenant.emulator.control import ControlArea, Services
 from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.graph import GraphArea
@@ -29,8 +30,7 @@ class Area:
 
 AREAS = (
     Area("policies", graph=PolicyRoutes, control=PolicyControl),
-    # Sign-in's apps and managed identities; Graph's /applications and /servicePrincipals next.
-    Area("applications", control=ApplicationControl),
+    Area("applications", graph=ApplicationRoutes, control=ApplicationControl),
     Area("users", graph=UserRoutes, control=UserControl),
 )
 

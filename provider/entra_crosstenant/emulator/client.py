@@ -66,7 +66,9 @@ class EmulatorControl:
         return result
 
     def update_settings(self, **settings: Any) -> JSON:
-        """latency_ms, lag_ms, put_upsert, token_lifetime_s, page_size."""
+        """latency_ms, lag_ms, put_upsert, token_lifetime_s, page_size, sp_replication_ms
+        (how long a new service principal stays invisible to Graph), sync_interval_ms (how
+        often every active synchronization job runs a cycle; 0: only when asked)."""
         result: JSON = self._call("PATCH", "settings", json=settings)
         return result
 
@@ -253,6 +255,12 @@ class EmulatorControl:
         deleted: bool = False,
     ) -> None:
         self._call("DELETE", self._object_path(kind, partner_tenant_id, tenant, deleted))
+
+    def applications(self, *, tenant: str | None = None) -> JSON:
+        """Graph's `applications` and `servicePrincipals` as stored (each service principal
+        with its `owners` and `appRoleAssignedTo`), replicated or not."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/applications")
+        return result
 
     # users and groups (bypassing Graph's rules)
 
