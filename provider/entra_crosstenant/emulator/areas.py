@@ -15,6 +15,8 @@ from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.graph import GraphArea
 from entra_crosstenant.emulator.policies.control import PolicyControl
 from entra_crosstenant.emulator.policies.routes import PolicyRoutes
+from entra_crosstenant.emulator.synchronization.control import SynchronizationControl
+from entra_crosstenant.emulator.synchronization.routes import SynchronizationRoutes
 from entra_crosstenant.emulator.users.control import UserControl
 from entra_crosstenant.emulator.users.routes import UserRoutes
 
@@ -32,6 +34,7 @@ AREAS = (
     Area("policies", graph=PolicyRoutes, control=PolicyControl),
     Area("applications", graph=ApplicationRoutes, control=ApplicationControl),
     Area("users", graph=UserRoutes, control=UserControl),
+    Area("synchronization", graph=SynchronizationRoutes, control=SynchronizationControl),
 )
 
 

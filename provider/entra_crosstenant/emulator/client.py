@@ -262,6 +262,41 @@ class EmulatorControl:
         result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/applications")
         return result
 
+    # synchronization
+
+    def synchronization(self, *, tenant: str | None = None) -> JSON:
+        """`{"jobs": [...], "secrets": {sp id: [...]}}` as stored (credentials masked)."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/synchronization")
+        return result
+
+    def _job_path(self, sp_id: str, job_id: str, tenant: str | None) -> str:
+        return (
+            f"tenants/{tenant or 'default'}/servicePrincipals/{sp_id}/synchronization/jobs/{job_id}"
+        )
+
+    def quarantine_job(
+        self,
+        sp_id: str,
+        job_id: str,
+        *,
+        reason: str = "EncounteredQuarantineException",
+        error: Mapping[str, Any] | None = None,
+        tenant: str | None = None,
+    ) -> JSON:
+        """Quarantine a job as the service would (`error`: code, message, tenantActionable);
+        it holds, and cycles stay off, until start or restart (or `clear_quarantine`)."""
+        body: JSON = {"reason": reason}
+        if error is not None:
+            body["error"] = dict(error)
+        result: JSON = self._call(
+            "PUT", f"{self._job_path(sp_id, job_id, tenant)}/quarantine", json=body
+        )
+        return result
+
+    def clear_quarantine(self, sp_id: str, job_id: str, *, tenant: str | None = None) -> JSON:
+        result: JSON = self._call("DELETE", f"{self._job_path(sp_id, job_id, tenant)}/quarantine")
+        return result
+
     # users and groups (bypassing Graph's rules)
 
     def seed_user(

@@ -149,7 +149,9 @@ class ApplicationRoutes:
         if r.method == "PATCH":
             objects.update_application(app["id"], r.body())
         else:
-            objects.delete_application(app["id"])
+            with self.directory.lock:  # the application, its service principal and what hangs off
+                for sp_id in objects.delete_application(app["id"]):
+                    r.tenant.synchronization.drop_service_principal(sp_id)
         return Response(status=204)
 
     def _owners(self, r: GraphRequest) -> Response:
