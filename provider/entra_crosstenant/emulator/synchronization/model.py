@@ -375,6 +375,41 @@ class Synchronization:
             self.service.changed()
             return copy.deepcopy(job.body)
 
+    def cycle_done(
+        self,
+        sp_id: str,
+        job_id: str,
+        execution: JSON,
+        error: Mapping[str, Any] | None,
+        counts: list[JSON],
+    ) -> None:
+        """Record a cycle in the job's status. A cycle that failed as a whole (credentials or
+        policies) quarantines the job; the next cycle that succeeds lifts it, as Microsoft's
+        quarantine page says ("removed from quarantine after all errors are fixed and the next
+        sync cycle starts")."""
+        with self._lock:
+            job = self.job(sp_id, job_id)
+            status = job.body["status"]
+            status["lastExecution"] = execution
+            status["synchronizedEntryCountByType"] = counts
+            if error is not None:
+                status["countSuccessiveCompleteFailures"] += 1
+                self.quarantine(
+                    sp_id, job_id, "EncounteredQuarantineException", error, sticky=False
+                )
+                return
+            status["lastSuccessfulExecution"] = execution
+            if execution["countExported"]:
+                status["lastSuccessfulExecutionWithExports"] = execution
+            status["countSuccessiveCompleteFailures"] = 0
+            if status["steadyStateFirstAchievedTime"] == NEVER:
+                status["steadyStateFirstAchievedTime"] = execution["timeEnded"]
+            status["steadyStateLastAchievedTime"] = execution["timeEnded"]
+            if not job.sticky_quarantine:
+                status["quarantine"] = None
+                status["code"] = "Active" if job.active else "Paused"
+            self.service.changed()
+
     # provisionOnDemand's rate limit and the provisioning log
 
     def on_demand_retry_after(self, job_id: str) -> float | None:
