@@ -21,6 +21,7 @@ from typing import Any
 from entra_crosstenant.emulator.core.errors import BadRequest, resource_not_found
 from entra_crosstenant.emulator.core.replication import Replicated
 from entra_crosstenant.emulator.core.service import GUID, Service, normalize_key
+from entra_crosstenant.emulator.core.validation import check_properties
 from entra_crosstenant.emulator.users.model import iso
 
 JSON = dict[str, Any]
@@ -226,9 +227,9 @@ class ApplicationObjects:
             return dict(found)
 
     def update_application(self, object_id: str, fields: Mapping[str, Any]) -> None:
+        check_properties(fields, APPLICATION_WRITABLE)
+        fields = {k: v for k, v in fields.items() if not k.startswith("@")}
         for name, value in fields.items():
-            if name not in APPLICATION_WRITABLE:
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
             if name == "displayName" and (not isinstance(value, str) or not value.strip()):
                 raise BadRequest(
                     "Request_BadRequest",

@@ -25,6 +25,7 @@ from entra_crosstenant.emulator.applications.access import OWNED_BY, Rule, gate
 from entra_crosstenant.emulator.applications.model import AppDirectory
 from entra_crosstenant.emulator.applications.objects import check_guid
 from entra_crosstenant.emulator.core.errors import BadRequest, resource_not_found
+from entra_crosstenant.emulator.core.validation import check_properties
 from entra_crosstenant.emulator.graph import ANY_VERSION, GraphRequest, GraphRoute
 from entra_crosstenant.emulator.wire import GRAPH_JSON, JSON, json_response
 
@@ -121,9 +122,7 @@ class ApplicationRoutes:
     def _instantiate(self, r: GraphRequest) -> Response:
         INSTANTIATE.check(r)
         body = r.body()
-        for name in body:
-            if name not in ("displayName", "serviceManagementReference"):
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
+        check_properties(body, {"displayName", "serviceManagementReference"})
         display_name = body.get("displayName")
         if not isinstance(display_name, str) or not display_name.strip():
             raise BadRequest("Request_BadRequest", "The property 'displayName' is required.")
@@ -179,9 +178,7 @@ class ApplicationRoutes:
             return json_response(body, content_type=GRAPH_JSON)
         ASSIGN.check(r)
         request = r.body()
-        for name in request:
-            if name not in ("appRoleId", "principalId", "resourceId", "principalType"):
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
+        check_properties(request, {"appRoleId", "principalId", "resourceId", "principalType"})
         principal_id = check_guid(request, "principalId")
         check_guid(request, "appRoleId")
         check_guid(request, "resourceId")

@@ -20,6 +20,7 @@ from typing import Any
 
 from entra_crosstenant.emulator.core.errors import BadRequest, resource_not_found
 from entra_crosstenant.emulator.core.service import Service, normalize_key
+from entra_crosstenant.emulator.core.validation import check_properties
 from entra_crosstenant.emulator.synchronization.mappings import check_schema
 from entra_crosstenant.emulator.synchronization.template import TEMPLATE_ID, azure2azure_schema
 from entra_crosstenant.emulator.users.model import iso
@@ -146,11 +147,7 @@ class Synchronization:
 
     def create_job(self, sp_id: str, body: Mapping[str, Any], tenant_id: str) -> JSON:
         """A new job from a template, created disabled (schedule Disabled, status Paused)."""
-        for name in body:
-            if name not in ("templateId", "schedule", "synchronizationJobSettings") and not (
-                name.startswith("@")
-            ):
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
+        check_properties(body, {"templateId", "schedule", "synchronizationJobSettings"})
         template = body.get("templateId")
         if template != TEMPLATE_ID:
             raise BadRequest(
@@ -301,7 +298,10 @@ class Synchronization:
             )
         pairs = []
         for item in items:
-            if not isinstance(item, Mapping) or set(item) - {"key", "value", "@odata.type"}:
+            if not isinstance(item, Mapping) or {k for k in item if not k.startswith("@")} - {
+                "key",
+                "value",
+            }:
                 raise BadRequest(
                     "Request_BadRequest", f"Each item of '{name}' must be {{key, value}}."
                 )

@@ -588,7 +588,7 @@ class Provisioner:
         stays as it is, the provisioning log records each. Returns the results."""
         parameters = body.get("parameters")
         if (
-            set(body) - {"parameters", "@odata.type"}
+            {k for k in body if not k.startswith("@")} - {"parameters"}
             or not isinstance(parameters, list)
             or not parameters
         ):

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from entra_crosstenant.emulator.applications.access import Rule, denied, gate
 from entra_crosstenant.emulator.core.errors import BadRequest
+from entra_crosstenant.emulator.core.validation import check_properties
 from entra_crosstenant.emulator.graph import (
     ANY_VERSION,
     GraphError,
@@ -159,14 +160,9 @@ class SynchronizationRoutes:
         """Test the connection to the target: the credentials and both tenants' policies."""
         sp_id, sync = self._service_principal(r, SYNC_WRITE)
         body = r.body()
-        for name in body:
-            if name not in (
-                "useSavedCredentials",
-                "templateId",
-                "credentials",
-                "applicationIdentifier",
-            ):
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
+        check_properties(
+            body, {"useSavedCredentials", "templateId", "credentials", "applicationIdentifier"}
+        )
         if "job" in r.args:
             sync.job(sp_id, r.args["job"])
         elif body.get("templateId") != TEMPLATE_ID:
@@ -211,7 +207,7 @@ class SynchronizationRoutes:
         if r.method == "PUT":
             sp_id, sync = self._service_principal(r, SYNC_WRITE)
             body = r.body()
-            if set(body) - {"value", "@odata.type"}:
+            if {k for k in body if not k.startswith("@")} - {"value"}:
                 raise BadRequest("Request_BadRequest", 'The body must be {"value": [...]}.')
             sync.put_secrets(sp_id, body)
             return Response(status=204)
