@@ -218,6 +218,16 @@ class ApplicationObjects:
     def service_principal(self, object_id: str) -> JSON:
         return self._read(self.service_principals, object_id)
 
+    def list_applications(self) -> list[JSON]:
+        return self._read_all(self.applications)
+
+    def list_service_principals(self) -> list[JSON]:
+        return self._read_all(self.service_principals)
+
+    def _read_all(self, store: Replicated) -> list[JSON]:
+        with self._lock:
+            return [dict(o) for o in store.read_all() if not self.replicating(o["id"])]
+
     def _read(self, store: Replicated, object_id: str) -> JSON:
         key = normalize_key(object_id)
         with self._lock:
