@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,21 @@ import pytest
 from entra_crosstenant.testing import PulumiEngine
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _main_thread_event_loop() -> Iterator[None]:
+    """Leave the main thread an event loop after each test.
+
+    asyncio.run() (Microsoft's async SDKs in tests/conformance and tests/emulator) ends by
+    setting the main thread's loop to None; pulumi's Output, used by later tests in the same
+    process, then fails with "There is no current event loop".
+    """
+    yield
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 @pytest.fixture(scope="session")

@@ -66,6 +66,18 @@ def _parser() -> argparse.ArgumentParser:
         help="PUT identitySynchronization replaces an existing policy instead of 409",
     )
     parser.add_argument(
+        "--sp-replication-ms",
+        type=int,
+        default=1000,
+        help="how long a new service principal is invisible to Graph (default 1000, 0: never)",
+    )
+    parser.add_argument(
+        "--sync-interval-ms",
+        type=int,
+        default=0,
+        help="run a cycle of every active synchronization job this often (default 0: never)",
+    )
+    parser.add_argument(
         "--background",
         action="store_true",
         help="start detached (output in STATE_DIR/emulator.log), print its URL and PID, return",
@@ -76,8 +88,10 @@ def _parser() -> argparse.ArgumentParser:
 def _checked(argv: list[str] | None) -> argparse.Namespace:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.latency_ms < 0 or args.token_lifetime < 1:
-        parser.error("--latency-ms must be >= 0 and --token-lifetime >= 1")
+    if min(args.latency_ms, args.sp_replication_ms, args.sync_interval_ms) < 0:
+        parser.error("--latency-ms, --sp-replication-ms and --sync-interval-ms must be >= 0")
+    if args.token_lifetime < 1:
+        parser.error("--token-lifetime must be >= 1")
     return args
 
 
@@ -93,6 +107,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         latency_ms=args.latency_ms,
         token_lifetime_s=args.token_lifetime,
         put_upsert=args.put_upsert,
+        sp_replication_ms=args.sp_replication_ms,
+        sync_interval_ms=args.sync_interval_ms,
     )
 
 

@@ -66,7 +66,9 @@ class EmulatorControl:
         return result
 
     def update_settings(self, **settings: Any) -> JSON:
-        """latency_ms, lag_ms, put_upsert, token_lifetime_s, page_size."""
+        """latency_ms, lag_ms, put_upsert, token_lifetime_s, page_size, sp_replication_ms
+        (how long a new service principal stays invisible to Graph), sync_interval_ms (how
+        often every active synchronization job runs a cycle; 0: only when asked)."""
         result: JSON = self._call("PATCH", "settings", json=settings)
         return result
 
@@ -270,6 +272,60 @@ class EmulatorControl:
     def reset_default_policy_out_of_band(self, *, tenant: str | None = None) -> JSON:
         """Put the default back to the system default (no lag, not in the request log)."""
         result: JSON = self._call("DELETE", f"tenants/{tenant or 'default'}/default")
+        return result
+
+    def applications(self, *, tenant: str | None = None) -> JSON:
+        """Graph's `applications` and `servicePrincipals` as stored (each service principal
+        with its `owners` and `appRoleAssignedTo`), replicated or not."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/applications")
+        return result
+
+    # synchronization
+
+    def synchronization(self, *, tenant: str | None = None) -> JSON:
+        """`{"jobs": [...], "secrets": {sp id: [...]}}` as stored (credentials masked)."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/synchronization")
+        return result
+
+    def _job_path(self, sp_id: str, job_id: str, tenant: str | None) -> str:
+        return (
+            f"tenants/{tenant or 'default'}/servicePrincipals/{sp_id}/synchronization/jobs/{job_id}"
+        )
+
+    def quarantine_job(
+        self,
+        sp_id: str,
+        job_id: str,
+        *,
+        reason: str = "EncounteredQuarantineException",
+        error: Mapping[str, Any] | None = None,
+        tenant: str | None = None,
+    ) -> JSON:
+        """Quarantine a job as the service would (`error`: code, message, tenantActionable);
+        it holds, and cycles stay off, until start or restart (or `clear_quarantine`)."""
+        body: JSON = {"reason": reason}
+        if error is not None:
+            body["error"] = dict(error)
+        result: JSON = self._call(
+            "PUT", f"{self._job_path(sp_id, job_id, tenant)}/quarantine", json=body
+        )
+        return result
+
+    def run_cycle(self, sp_id: str, job_id: str, *, tenant: str | None = None) -> JSON:
+        """Run the job's synchronization cycle now (the source tenant's job): `{"ran", "job",
+        "outcomes": [{kind, sourceId, targetId, action, status, errorCode}]}`, or `ran` false
+        with a `reason` when the job is paused or quarantined by `quarantine_job`."""
+        result: JSON = self._call("POST", f"{self._job_path(sp_id, job_id, tenant)}/cycle")
+        return result
+
+    def provisioning_log(self, *, tenant: str | None = None) -> list[JSON]:
+        """The tenant's provisioning events (provisioningObjectSummary), newest first."""
+        path = f"tenants/{tenant or 'default'}/provisioning"
+        result: list[JSON] = self._call("GET", path)["value"]
+        return result
+
+    def clear_quarantine(self, sp_id: str, job_id: str, *, tenant: str | None = None) -> JSON:
+        result: JSON = self._call("DELETE", f"{self._job_path(sp_id, job_id, tenant)}/quarantine")
         return result
 
     # users and groups (bypassing Graph's rules)

@@ -18,6 +18,7 @@ from entra_crosstenant.emulator.core.errors import BadRequest, literal
 from entra_crosstenant.emulator.core.service import GUID, Service, normalize_key
 from entra_crosstenant.emulator.policies.model import Policies
 from entra_crosstenant.emulator.roles.model import DirectoryRoles
+from entra_crosstenant.emulator.synchronization.model import Synchronization
 from entra_crosstenant.emulator.users.model import Users
 
 JSON = dict[str, Any]
@@ -39,13 +40,14 @@ class Tenant:
     under that name in the tenant's state.
     """
 
-    __slots__ = ("applications", "policies", "roles", "users")
+    __slots__ = ("applications", "policies", "roles", "synchronization", "users")
 
     def __init__(self, service: Service) -> None:
         self.policies = Policies(service)
         self.applications = Applications(service)
         self.users = Users(service)
         self.roles = DirectoryRoles(service)
+        self.synchronization = Synchronization(service)
 
     def areas(self) -> dict[str, AreaModel]:
         return {name: getattr(self, name) for name in self.__slots__}

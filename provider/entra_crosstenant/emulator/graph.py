@@ -103,11 +103,13 @@ def add_graph_headers(response: Response) -> None:
 class Caller:
     """The verified token's caller: its tenant (whose objects it sees) and client; an app's
     application permissions (`roles`), or a signed-in user's delegated `scopes` with the
-    directory roles that user holds now (`user_roles`)."""
+    directory roles that user holds now (`user_roles`); and its directory object (`oid`: the
+    app's service principal, or the user), which owns what it creates."""
 
     tenant_id: str
     client_id: str | None
     roles: frozenset[str]
+    object_id: str | None = None
     user_id: str | None = None
     scopes: frozenset[str] = frozenset()
     user_roles: frozenset[str] = frozenset()
@@ -373,14 +375,21 @@ class GraphApi:
         tenant_id = str(claims["tid"])
         call.log["tenant"] = tenant_id
         call.log["client_id"] = claims.get("appid")
+        object_id = claims.get("oid")
         if "scp" not in claims:
-            return Caller(tenant_id, claims.get("appid"), frozenset(claims.get("roles") or []))
-        user = str(claims["oid"])
+            return Caller(
+                tenant_id,
+                claims.get("appid"),
+                frozenset(claims.get("roles") or []),
+                object_id=object_id,
+            )
+        user = str(object_id)
         call.log["user"] = claims.get("upn") or user
         return Caller(
             tenant_id,
             claims.get("appid"),
             frozenset(),
+            object_id=object_id,
             user_id=user,
             scopes=frozenset(str(claims["scp"]).split()),
             # Graph checks the roles the user holds now, not those the token was issued with.

@@ -43,6 +43,7 @@ from entra_crosstenant.emulator.identity.routes import IdentityRoutes
 from entra_crosstenant.emulator.identity.tokens import TokenIssuer, unverified_tenant
 from entra_crosstenant.emulator.requestlog import RequestLog
 from entra_crosstenant.emulator.storage import Flusher, StateDir
+from entra_crosstenant.emulator.synchronization.provisioning import Provisioner, Scheduler
 from entra_crosstenant.emulator.wire import Call, json_response
 
 DROP = "entra_emulator.drop"
@@ -60,6 +61,8 @@ class Options:
     latency_ms: int = 0
     token_lifetime_s: int = 3599
     put_upsert: bool = False
+    sp_replication_ms: int = 1000
+    sync_interval_ms: int = 0
 
 
 class EmulatorApp:
@@ -291,6 +294,8 @@ class EmulatorServer:
             )
         directory.default_client_id = default.client_id
         directory.put_upsert = options.put_upsert
+        directory.sp_replication_ms = options.sp_replication_ms
+        directory.sync_interval_ms = options.sync_interval_ms
 
         port = options.port
         if port is None:
@@ -306,6 +311,8 @@ class EmulatorServer:
         platform = IdentityPlatform(directory, issuer, github, keys.identity_header)
         delegated = DelegatedSignIn(directory, issuer, users_finder(directory))
         self.flusher = Flusher(lambda: directory.changes, directory.to_state, self.state.save_state)
+        # Cycles of active synchronization jobs every --sync-interval-ms (the setting can change).
+        self.scheduler = Scheduler(Provisioner(directory))
         services = Services(
             directory=directory,
             faults=FaultInjector(options.latency_ms),
@@ -318,6 +325,8 @@ class EmulatorServer:
                 latency_ms=options.latency_ms,
                 put_upsert=options.put_upsert,
                 token_lifetime_s=options.token_lifetime_s,
+                sp_replication_ms=options.sp_replication_ms,
+                sync_interval_ms=options.sync_interval_ms,
             ),
             flush=self.flusher.flush,
             info={
@@ -364,10 +373,12 @@ class EmulatorServer:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
         )
         self.flusher.start()
+        self.scheduler.start()
         thread.start()
         print(self.ready_line, flush=True)
         while not stop.wait(0.5):
             pass
         self.server.shutdown()
         thread.join()
+        self.scheduler.stop()
         self.flusher.stop()
