@@ -62,9 +62,9 @@ class GraphResourceProvider(ResourceProvider):
     """Base of the resource providers: settings from config + environment, and a Graph client.
 
     A subclass names its arguments' validation `RULES`, the arguments that live only in Pulumi's
-    state (`STATE_ARGS`, with defaults; stored only when they differ from them) and which Graph
-    properties changed (`changed_properties`); check and diff are the same for every resource
-    keyed by the partner tenant id.
+    state (`STATE_ARGS`, with defaults; stored only when they differ from them), the arguments
+    Graph cannot change in place (`REPLACE_KEYS`: a new value replaces the object) and which Graph
+    properties changed (`changed_properties`); check and diff are the same for every resource.
     """
 
     # The pickled provider is a class reference with no instance state (no client, no secret;
@@ -75,6 +75,9 @@ class GraphResourceProvider(ResourceProvider):
 
     RULES: ClassVar[dict[str, Callable[[str, Any], v.Result]]]
     STATE_ARGS: ClassVar[dict[str, Any]]
+    # Arguments that name the object (its key in Graph, or the object it hangs off): a new value,
+    # or one not known yet at preview, replaces it.
+    REPLACE_KEYS: ClassVar[tuple[str, ...]] = ("partner_tenant_id",)
     _config: dict[str, Any]
 
     # -- no Graph call: check signs in once per connection, diff is pure ------------------
@@ -85,17 +88,17 @@ class GraphResourceProvider(ResourceProvider):
         return CheckResult(checked, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Update for changed properties or state arguments; replace for another partner tenant.
+        """Update for changed properties or state arguments; replace for a new `REPLACE_KEYS`
+        value (another partner tenant, say) or another tenant named by the connection.
 
         Only known arguments count: the pickled provider and outputs an older or newer package
         wrote never cause a change, and an argument missing from old state equals its default.
         """
-        new_tenant = news.get("partner_tenant_id")
-        replaces = (
-            ["partner_tenant_id"]
-            if v.is_unknown(new_tenant) or new_tenant != olds.get("partner_tenant_id")
-            else []
-        )
+        replaces = [
+            key
+            for key in self.REPLACE_KEYS
+            if v.is_unknown(news.get(key)) or news.get(key) != olds.get(key)
+        ]
         replaces += self._moved_tenant(olds, news)
         changed = self.changed_properties(olds, news)
         changed += [a for a, d in self.STATE_ARGS.items() if news.get(a, d) != olds.get(a, d)]
