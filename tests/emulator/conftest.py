@@ -129,3 +129,10 @@ def assert_graph_error(response: requests.Response, status: int, code: str) -> d
     assert inner["client-request-id"] == response.headers["client-request-id"]
     assert set(inner) >= {"date", "request-id", "client-request-id"}
     return dict(error)
+
+
+def app_graph(emulator: Emulator, roles: list[str], version: str = "v1.0") -> Graph:
+    """A Graph client for a new app in the default tenant holding exactly `roles`."""
+    app = emulator.control.register_app(roles=roles)
+    token = graph_token(emulator, client_id=app["client_id"], secret=app["client_secret"])
+    return Graph(emulator, token, version)

@@ -47,9 +47,23 @@ def parse_args(argv: list[str] | None = None) -> Options:
         action="store_true",
         help="PUT identitySynchronization replaces an existing policy instead of 409",
     )
+    parser.add_argument(
+        "--sp-replication-ms",
+        type=int,
+        default=1000,
+        help="how long a new service principal is invisible to Graph (default 1000, 0: never)",
+    )
+    parser.add_argument(
+        "--sync-interval-ms",
+        type=int,
+        default=0,
+        help="run a cycle of every active synchronization job this often (default 0: never)",
+    )
     args = parser.parse_args(argv)
-    if args.latency_ms < 0 or args.token_lifetime < 1:
-        parser.error("--latency-ms must be >= 0 and --token-lifetime >= 1")
+    if min(args.latency_ms, args.sp_replication_ms, args.sync_interval_ms) < 0:
+        parser.error("--latency-ms, --sp-replication-ms and --sync-interval-ms must be >= 0")
+    if args.token_lifetime < 1:
+        parser.error("--token-lifetime must be >= 1")
     return Options(
         state_dir=args.state_dir,
         port=args.port,
@@ -57,6 +71,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         latency_ms=args.latency_ms,
         token_lifetime_s=args.token_lifetime,
         put_upsert=args.put_upsert,
+        sp_replication_ms=args.sp_replication_ms,
+        sync_interval_ms=args.sync_interval_ms,
     )
 
 

@@ -9,11 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from entra_crosstenant.emulator.applications.control import ApplicationControl
+from entra_crosstenant.emulator.applications.routes import ApplicationRoutes
 from entra_crosstenant.emulator.control import ControlArea, Services
 from entra_crosstenant.emulator.directory import Directory
 from entra_crosstenant.emulator.graph import GraphArea
 from entra_crosstenant.emulator.policies.control import PolicyControl
 from entra_crosstenant.emulator.policies.routes import PolicyRoutes
+from entra_crosstenant.emulator.synchronization.control import SynchronizationControl
+from entra_crosstenant.emulator.synchronization.routes import SynchronizationRoutes
+from entra_crosstenant.emulator.users.control import UserControl
+from entra_crosstenant.emulator.users.routes import UserRoutes
 
 
 @dataclass(frozen=True)
@@ -27,8 +32,9 @@ class Area:
 
 AREAS = (
     Area("policies", graph=PolicyRoutes, control=PolicyControl),
-    # Sign-in's apps and managed identities; Graph's /applications and /servicePrincipals next.
-    Area("applications", control=ApplicationControl),
+    Area("applications", graph=ApplicationRoutes, control=ApplicationControl),
+    Area("users", graph=UserRoutes, control=UserControl),
+    Area("synchronization", graph=SynchronizationRoutes, control=SynchronizationControl),
 )
 
 

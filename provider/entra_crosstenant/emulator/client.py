@@ -66,7 +66,9 @@ class EmulatorControl:
         return result
 
     def update_settings(self, **settings: Any) -> JSON:
-        """latency_ms, lag_ms, put_upsert, token_lifetime_s, page_size."""
+        """latency_ms, lag_ms, put_upsert, token_lifetime_s, page_size, sp_replication_ms
+        (how long a new service principal stays invisible to Graph), sync_interval_ms (how
+        often every active synchronization job runs a cycle; 0: only when asked)."""
         result: JSON = self._call("PATCH", "settings", json=settings)
         return result
 
@@ -253,6 +255,110 @@ class EmulatorControl:
         deleted: bool = False,
     ) -> None:
         self._call("DELETE", self._object_path(kind, partner_tenant_id, tenant, deleted))
+
+    def applications(self, *, tenant: str | None = None) -> JSON:
+        """Graph's `applications` and `servicePrincipals` as stored (each service principal
+        with its `owners` and `appRoleAssignedTo`), replicated or not."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/applications")
+        return result
+
+    # synchronization
+
+    def synchronization(self, *, tenant: str | None = None) -> JSON:
+        """`{"jobs": [...], "secrets": {sp id: [...]}}` as stored (credentials masked)."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/synchronization")
+        return result
+
+    def _job_path(self, sp_id: str, job_id: str, tenant: str | None) -> str:
+        return (
+            f"tenants/{tenant or 'default'}/servicePrincipals/{sp_id}/synchronization/jobs/{job_id}"
+        )
+
+    def quarantine_job(
+        self,
+        sp_id: str,
+        job_id: str,
+        *,
+        reason: str = "EncounteredQuarantineException",
+        error: Mapping[str, Any] | None = None,
+        tenant: str | None = None,
+    ) -> JSON:
+        """Quarantine a job as the service would (`error`: code, message, tenantActionable);
+        it holds, and cycles stay off, until start or restart (or `clear_quarantine`)."""
+        body: JSON = {"reason": reason}
+        if error is not None:
+            body["error"] = dict(error)
+        result: JSON = self._call(
+            "PUT", f"{self._job_path(sp_id, job_id, tenant)}/quarantine", json=body
+        )
+        return result
+
+    def clear_quarantine(self, sp_id: str, job_id: str, *, tenant: str | None = None) -> JSON:
+        result: JSON = self._call("DELETE", f"{self._job_path(sp_id, job_id, tenant)}/quarantine")
+        return result
+
+    # users and groups (bypassing Graph's rules)
+
+    def seed_user(
+        self, properties: Mapping[str, Any] | None = None, *, tenant: str | None = None
+    ) -> JSON:
+        """A user with Graph's properties (`id`, `userPrincipalName`, `department`, ...);
+        unset ones get defaults (a member, enabled, named after its mailNickname)."""
+        result: JSON = self._call(
+            "POST", f"tenants/{tenant or 'default'}/users", json=dict(properties or {})
+        )
+        return result
+
+    def seed_group(
+        self, properties: Mapping[str, Any] | None = None, *, tenant: str | None = None
+    ) -> JSON:
+        """A security group (`displayName`, ...), with `members` ids added after it."""
+        props = dict(properties or {})
+        members = props.pop("members", [])
+        result: JSON = self._call("POST", f"tenants/{tenant or 'default'}/groups", json=props)
+        for member in members:
+            self.add_member(result["id"], member, tenant=tenant)
+        return self.get_directory_object("group", result["id"], tenant=tenant)
+
+    def users(self, *, tenant: str | None = None) -> list[JSON]:
+        """Every user as stored; a provisioned one has `synced_from` (source tenant and user)."""
+        result: list[JSON] = self._call("GET", f"tenants/{tenant or 'default'}/users")["value"]
+        return result
+
+    def groups(self, *, tenant: str | None = None) -> list[JSON]:
+        result: list[JSON] = self._call("GET", f"tenants/{tenant or 'default'}/groups")["value"]
+        return result
+
+    def deleted_users(self, *, tenant: str | None = None) -> list[JSON]:
+        """Users deprovisioned by cross-tenant synchronization (soft-deleted)."""
+        path = f"tenants/{tenant or 'default'}/deletedUsers"
+        result: list[JSON] = self._call("GET", path)["value"]
+        return result
+
+    def get_directory_object(self, kind: str, object_id: str, *, tenant: str | None = None) -> JSON:
+        """`kind` is "user" or "group"."""
+        result: JSON = self._call("GET", f"tenants/{tenant or 'default'}/{kind}s/{object_id}")
+        return result
+
+    def change_directory_object(
+        self, kind: str, object_id: str, changes: Mapping[str, Any], *, tenant: str | None = None
+    ) -> JSON:
+        """Change a user or group out of band (merged at the top level)."""
+        path = f"tenants/{tenant or 'default'}/{kind}s/{object_id}"
+        result: JSON = self._call("PATCH", path, json=dict(changes))
+        return result
+
+    def delete_directory_object(
+        self, kind: str, object_id: str, *, tenant: str | None = None
+    ) -> None:
+        self._call("DELETE", f"tenants/{tenant or 'default'}/{kind}s/{object_id}")
+
+    def add_member(self, group_id: str, member_id: str, *, tenant: str | None = None) -> None:
+        path = f"tenants/{tenant or 'default'}/groups/{group_id}/members"
+        self._call("POST", path, json={"id": member_id})
+
+    def remove_member(self, group_id: str, member_id: str, *, tenant: str | None = None) -> None:
+        self._call("DELETE", f"tenants/{tenant or 'default'}/groups/{group_id}/members/{member_id}")
 
     # faults and the request log
 

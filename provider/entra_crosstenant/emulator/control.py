@@ -1,5 +1,6 @@
 """The `/_emulator/` control API: its dispatch, the helpers every area's control routes share,
-and the generic routes: health, settings (latency, lag, put-upsert, page size, token lifetime),
+and the generic routes: health, settings (latency, lag, put-upsert, page size, token lifetime,
+the replication window of new service principals, the synchronization cycle),
 tenants, fault rules, the request log, reset, and tokens for tests.
 
 Each area adds its own routes (`ControlRoute`), next to its model: seeding, inspection and
@@ -48,6 +49,8 @@ class Defaults:
     put_upsert: bool = False
     token_lifetime_s: int = 3599
     page_size: int = 100
+    sp_replication_ms: int = 0
+    sync_interval_ms: int = 0
 
 
 @dataclass
@@ -191,6 +194,8 @@ class ControlApi:
             "put_upsert": d.put_upsert,
             "token_lifetime_s": self.s.issuer.lifetime_s,
             "page_size": d.page_size,
+            "sp_replication_ms": d.sp_replication_ms,
+            "sync_interval_ms": d.sync_interval_ms,
             "cloud": d.cloud.name,
         }
 
@@ -203,6 +208,8 @@ class ControlApi:
                 "put_upsert",
                 "token_lifetime_s",
                 "page_size",
+                "sp_replication_ms",
+                "sync_interval_ms",
             }
             if unknown:
                 raise ControlError(400, f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -226,6 +233,10 @@ class ControlApi:
             self.s.issuer.lifetime_s = v
         if (v := number("page_size", 1)) is not None:
             self.s.directory.page_size = v
+        if (v := number("sp_replication_ms", 0)) is not None:
+            self.s.directory.sp_replication_ms = v
+        if (v := number("sync_interval_ms", 0)) is not None:
+            self.s.directory.sync_interval_ms = v
         if "put_upsert" in body:
             self.s.directory.put_upsert = bool(get(body, "put_upsert", bool))
 
@@ -282,6 +293,8 @@ class ControlApi:
         s.directory.lag_ms = 0
         s.directory.put_upsert = s.defaults.put_upsert
         s.directory.page_size = s.defaults.page_size
+        s.directory.sp_replication_ms = s.defaults.sp_replication_ms
+        s.directory.sync_interval_ms = s.defaults.sync_interval_ms
         s.faults.clear()
         s.faults.base_latency_ms = s.defaults.latency_ms
         s.issuer.lifetime_s = s.defaults.token_lifetime_s

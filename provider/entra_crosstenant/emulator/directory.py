@@ -2,8 +2,8 @@
 areas together, the service-wide settings (`Service`), and persistence.
 
 Plain Python and no HTTP (moto's split): each area's model holds one tenant's objects and rules
-(`policies.model`, `applications.model`); Graph, identity and control routes translate requests
-into calls on them. How to add an area: docs/architecture.md.
+(`policies.model`, `applications.model`, `users.model`); Graph, identity and control routes
+translate requests into calls on them. How to add an area: docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from entra_crosstenant.emulator.applications.model import DEFAULT_ROLES, AppDire
 from entra_crosstenant.emulator.core.errors import BadRequest, literal
 from entra_crosstenant.emulator.core.service import GUID, Service, normalize_key
 from entra_crosstenant.emulator.policies.model import Policies
+from entra_crosstenant.emulator.synchronization.model import Synchronization
+from entra_crosstenant.emulator.users.model import Users
 
 JSON = dict[str, Any]
 STATE_VERSION = 2  # 1: policies under tenants[tid].live/deleted, apps and identities top-level
@@ -37,11 +39,13 @@ class Tenant:
     under that name in the tenant's state.
     """
 
-    __slots__ = ("applications", "policies")
+    __slots__ = ("applications", "policies", "synchronization", "users")
 
     def __init__(self, service: Service) -> None:
         self.policies = Policies(service)
         self.applications = Applications(service)
+        self.users = Users(service)
+        self.synchronization = Synchronization(service)
 
     def areas(self) -> dict[str, AreaModel]:
         return {name: getattr(self, name) for name in self.__slots__}

@@ -101,11 +101,13 @@ def add_graph_headers(response: Response) -> None:
 
 @dataclass(frozen=True)
 class Caller:
-    """The verified token's caller: its tenant (whose objects it sees), app and roles."""
+    """The verified token's caller: its tenant (whose objects it sees), app and roles, and its
+    directory object (`oid`: the app's service principal), which owns what it creates."""
 
     tenant_id: str
     client_id: str | None
     roles: frozenset[str]
+    object_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,7 @@ class GraphApi:
             tenant_id=str(claims["tid"]),
             client_id=claims.get("appid"),
             roles=frozenset(claims.get("roles") or []),
+            object_id=claims.get("oid"),
         )
         call.log["tenant"] = claims["tid"]
         call.log["client_id"] = caller.client_id

@@ -58,6 +58,8 @@ class Options:
     latency_ms: int = 0
     token_lifetime_s: int = 3599
     put_upsert: bool = False
+    sp_replication_ms: int = 1000
+    sync_interval_ms: int = 0
 
 
 class EmulatorApp:
@@ -288,6 +290,8 @@ class EmulatorServer:
             )
         directory.default_client_id = default.client_id
         directory.put_upsert = options.put_upsert
+        directory.sp_replication_ms = options.sp_replication_ms
+        directory.sync_interval_ms = options.sync_interval_ms
 
         port = options.port
         if port is None:
@@ -313,6 +317,8 @@ class EmulatorServer:
                 latency_ms=options.latency_ms,
                 put_upsert=options.put_upsert,
                 token_lifetime_s=options.token_lifetime_s,
+                sp_replication_ms=options.sp_replication_ms,
+                sync_interval_ms=options.sync_interval_ms,
             ),
             flush=self.flusher.flush,
             info={

@@ -1,4 +1,5 @@
 """The applications area: app registrations with their credentials (secrets, certificates,
-federated credentials) and managed identities, per tenant (`model`), and the control API that
-registers them (`control`). Sign-in (the identity platform) reads them. Graph's own routes for
-applications and service principals belong here too when they come."""
+federated credentials) and managed identities, per tenant (`model`), which sign-in reads; Graph's
+application and servicePrincipal objects instantiated from the gallery, their owners and app role
+assignments (`objects`), their Graph routes (`routes`) and who may call them (`access`); and the
+control API (`control`)."""

@@ -1,6 +1,7 @@
 """The control API's routes for the applications area: register apps (secrets, certificates,
-federated credentials) and managed identities, inspect, change and delete them. Secrets are
-returned once, when generated, and never again."""
+federated credentials) and managed identities, inspect, change and delete them; inspect Graph's
+application and servicePrincipal objects. Secrets are returned once, when generated, and never
+again."""
 
 from __future__ import annotations
 
@@ -38,7 +39,12 @@ class ApplicationControl:
             ControlRoute("/_emulator/apps/<client_id>", ("GET", "PATCH", "DELETE"), self._app),
             ControlRoute("/_emulator/managed-identities", ("GET", "POST"), self._identities),
             ControlRoute("/_emulator/managed-identities/<client_id>", ("DELETE",), self._identity),
+            ControlRoute("/_emulator/tenants/<tenant>/applications", ("GET",), self._objects),
         ]
+
+    def _objects(self, request: Request, tenant: str) -> Any:
+        """Graph's applications and service principals as stored, with owners and assignments."""
+        return self.s.directory.tenant(self.s.tenant_id(tenant)).applications.objects.inspect()
 
     def _apps(self, request: Request) -> Any:
         if request.method == "GET":

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from entra_crosstenant.emulator.applications.objects import ApplicationObjects
 from entra_crosstenant.emulator.core.errors import BadRequest, Conflict, resource_not_found
 from entra_crosstenant.emulator.core.service import Service, normalize_key
 
@@ -209,19 +210,22 @@ class ManagedIdentity:
 
 class Applications:
     """The app registrations and managed identities whose service principals live in one tenant,
-    by client id, in registration order."""
+    by client id, in registration order (what signs in), and Graph's application and
+    servicePrincipal objects with their owners and app role assignments (`objects`)."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
         self._lock = service.lock
         self.apps: dict[str, App] = {}
         self.identities: dict[str, ManagedIdentity] = {}
+        self.objects = ApplicationObjects(service)
 
     def to_state(self) -> JSON:
         with self._lock:
             return {
                 "apps": [app.to_state() for app in self.apps.values()],
                 "managed_identities": [i.to_json() for i in self.identities.values()],
+                "objects": self.objects.to_state(),
             }
 
     def load_state(self, state: Mapping[str, Any]) -> None:
@@ -231,6 +235,7 @@ class Applications:
                 i["client_id"]: ManagedIdentity.from_json(i)
                 for i in state.get("managed_identities", [])
             }
+            self.objects.load_state(state.get("objects", {}))
 
 
 class AppDirectory:

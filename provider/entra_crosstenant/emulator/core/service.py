@@ -46,6 +46,11 @@ class Service:
         self.lag_ms = 0
         self.page_size = 100
         self.put_upsert = False
+        # How long a new service principal (and its application) stays invisible to Graph
+        # after applicationTemplates/instantiate, as Entra's replicas lag behind.
+        self.sp_replication_ms = 0
+        # The synchronization job cycle of every active job (0: cycles run only when asked).
+        self.sync_interval_ms = 0
 
     def changed(self) -> None:
         """Count a change worth persisting (the flusher saves when the count moved)."""

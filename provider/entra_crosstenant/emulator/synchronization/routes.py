@@ -1,0 +1,192 @@
+"""Graph's v1.0 and beta routes for a service principal's synchronization: validateCredentials,
+jobs (create, list, get, delete, start, pause, restart), the job's schema and the secrets, with
+the permissions of Graph's pages: `Application.ReadWrite.OwnedBy` as an owner of the service
+principal, else `Synchronization.ReadWrite.All` (reads also `Synchronization.Read.All`; the
+schema also `CustomSecAttributeProvisioning.ReadWrite.All`)
+(https://learn.microsoft.com/graph/api/synchronization-synchronization-post-jobs,
+https://learn.microsoft.com/graph/api/synchronization-synchronizationjob-start,
+https://learn.microsoft.com/graph/api/synchronization-serviceprincipal-put-synchronization).
+
+While a new service principal replicates, every call here is a 403 (docs/emulator.md).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from werkzeug.wrappers import Response
+
+from entra_crosstenant.emulator.applications.access import Rule, denied, gate
+from entra_crosstenant.emulator.core.errors import BadRequest
+from entra_crosstenant.emulator.graph import ANY_VERSION, GraphRequest, GraphRoute
+from entra_crosstenant.emulator.synchronization.model import Synchronization
+from entra_crosstenant.emulator.synchronization.policy import Failure, policy_failure, target_of
+from entra_crosstenant.emulator.synchronization.template import TEMPLATE_ID
+from entra_crosstenant.emulator.wire import GRAPH_JSON, JSON, json_response
+
+if TYPE_CHECKING:
+    from entra_crosstenant.emulator.directory import Directory
+
+_WRITE = "Synchronization.ReadWrite.All"
+SYNC_WRITE = Rule(frozenset({_WRITE}), owner=True)
+SYNC_READ = Rule(frozenset({"Synchronization.Read.All", _WRITE}), owner=True)
+SCHEMA_WRITE = Rule(frozenset({_WRITE, "CustomSecAttributeProvisioning.ReadWrite.All"}), owner=True)
+# What the admin center says when "Test connection" fails (Microsoft's troubleshooting).
+_INVALID = (
+    "You appear to have entered invalid credentials. Please confirm you are using the correct "
+    "information for an administrative account."
+)
+
+
+def _body_or_empty(r: GraphRequest) -> JSON:
+    return r.body() if r.http.get_data().strip() else {}
+
+
+class SynchronizationRoutes:
+    """`/servicePrincipals/{id}/synchronization/jobs[...]` and `.../synchronization/secrets`."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+
+    def graph_routes(self) -> list[GraphRoute]:
+        base = f"/{ANY_VERSION}/serviceprincipals/<sp>/synchronization"
+        jobs = f"{base}/jobs"
+        job = f"{jobs}/<job>"
+        actions = 'any("start", "pause", "restart"):action'
+        return [
+            GraphRoute(
+                f"{jobs}/validatecredentials", ("POST",), gate(None, SYNC_WRITE), self._validate
+            ),
+            GraphRoute(jobs, ("GET", "POST"), gate(SYNC_READ, SYNC_WRITE), self._jobs),
+            GraphRoute(job, ("GET", "DELETE"), gate(SYNC_READ, SYNC_WRITE), self._job),
+            GraphRoute(f"{job}/<{actions}>", ("POST",), gate(None, SYNC_WRITE), self._action),
+            GraphRoute(
+                f"{job}/validatecredentials", ("POST",), gate(None, SYNC_WRITE), self._validate
+            ),
+            GraphRoute(
+                f"{job}/schema",
+                ("GET", "PUT", "DELETE"),
+                gate(SYNC_READ, SCHEMA_WRITE),
+                self._schema,
+            ),
+            GraphRoute(
+                f"{base}/secrets", ("GET", "PUT"), gate(SYNC_READ, SYNC_WRITE), self._secrets
+            ),
+        ]
+
+    def _service_principal(self, r: GraphRequest, rule: Rule) -> tuple[str, Synchronization]:
+        """The service principal's id once the caller may make this call on it; 403 while it
+        replicates, 404 if it does not exist."""
+        objects = r.tenant.applications.objects
+        if objects.replicating(r.args["sp"]):
+            raise denied()
+        sp_id = str(objects.service_principal(r.args["sp"])["id"])
+        rule.check(r, owned=sp_id)
+        return sp_id, r.tenant.synchronization
+
+    def _context(self, r: GraphRequest, sp_id: str, path: str) -> str:
+        return r.context(f"servicePrincipals('{sp_id}')/synchronization/{path}")
+
+    def _jobs(self, r: GraphRequest) -> Response:
+        if r.method == "GET":
+            sp_id, sync = self._service_principal(r, SYNC_READ)
+            r.options(set())
+            body = {
+                "@odata.context": self._context(r, sp_id, "jobs"),
+                "value": sync.list_jobs(sp_id),
+            }
+            return json_response(body, content_type=GRAPH_JSON)
+        sp_id, sync = self._service_principal(r, SYNC_WRITE)
+        job = sync.create_job(sp_id, r.body(), r.caller.tenant_id)
+        body = {"@odata.context": self._context(r, sp_id, "jobs/$entity"), **job}
+        return json_response(body, 201, content_type=GRAPH_JSON)
+
+    def _job(self, r: GraphRequest) -> Response:
+        if r.method == "DELETE":
+            sp_id, sync = self._service_principal(r, SYNC_WRITE)
+            sync.delete_job(sp_id, r.args["job"])
+            return Response(status=204)
+        sp_id, sync = self._service_principal(r, SYNC_READ)
+        r.options(set())
+        job = sync.get_job(sp_id, r.args["job"])
+        body = {"@odata.context": self._context(r, sp_id, "jobs/$entity"), **job}
+        return json_response(body, content_type=GRAPH_JSON)
+
+    def _action(self, r: GraphRequest) -> Response:
+        sp_id, sync = self._service_principal(r, SYNC_WRITE)
+        job_id = r.args["job"]
+        if r.args["action"] == "start":
+            sync.start(sp_id, job_id)
+        elif r.args["action"] == "pause":
+            sync.pause(sp_id, job_id)
+        else:
+            sync.restart(sp_id, job_id, _body_or_empty(r))
+        return Response(status=204)
+
+    def _validate(self, r: GraphRequest) -> Response:
+        """Test the connection to the target: the credentials and both tenants' policies."""
+        sp_id, sync = self._service_principal(r, SYNC_WRITE)
+        body = r.body()
+        for name in body:
+            if name not in (
+                "useSavedCredentials",
+                "templateId",
+                "credentials",
+                "applicationIdentifier",
+            ):
+                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
+        if "job" in r.args:
+            sync.job(sp_id, r.args["job"])
+        elif body.get("templateId") != TEMPLATE_ID:
+            raise BadRequest(
+                "Request_BadRequest",
+                f"The templateId '{body.get('templateId')}' is not a template of this "
+                f"application; its template is '{TEMPLATE_ID}'.",
+            )
+        if body.get("useSavedCredentials") is True:
+            credentials = sync.credentials(sp_id)
+        else:
+            credentials = Synchronization.credentials_sent(body.get("credentials"))
+        target = target_of(credentials, r.caller.tenant_id)
+        failure = (
+            target
+            if isinstance(target, Failure)
+            else policy_failure(self.directory, r.caller.tenant_id, target)
+        )
+        if failure is not None:
+            raise BadRequest(
+                failure.code, f"{_INVALID} Error code: {failure.code} Details: {failure.message}"
+            )
+        return Response(status=204)
+
+    def _schema(self, r: GraphRequest) -> Response:
+        job_id = r.args["job"]
+        if r.method == "GET":
+            sp_id, sync = self._service_principal(r, SYNC_READ)
+            r.options(set())
+            schema = sync.get_schema(sp_id, job_id)
+            path = f"jobs('{sync.job(sp_id, job_id).id}')/schema/$entity"
+            body = {"@odata.context": self._context(r, sp_id, path), **schema}
+            return json_response(body, content_type=GRAPH_JSON)
+        sp_id, sync = self._service_principal(r, SCHEMA_WRITE)
+        if r.method == "PUT":
+            sync.put_schema(sp_id, job_id, r.body())
+        else:
+            sync.reset_schema(sp_id, job_id)
+        return Response(status=204)
+
+    def _secrets(self, r: GraphRequest) -> Response:
+        if r.method == "PUT":
+            sp_id, sync = self._service_principal(r, SYNC_WRITE)
+            body = r.body()
+            if set(body) - {"value", "@odata.type"}:
+                raise BadRequest("Request_BadRequest", 'The body must be {"value": [...]}.')
+            sync.put_secrets(sp_id, body)
+            return Response(status=204)
+        sp_id, sync = self._service_principal(r, SYNC_READ)
+        r.options(set())
+        body = {
+            "@odata.context": self._context(r, sp_id, "secrets"),
+            "value": sync.get_secrets(sp_id),
+        }
+        return json_response(body, content_type=GRAPH_JSON)
