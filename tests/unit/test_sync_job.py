@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from entra_crosstenant.resources._provider import ProviderError
@@ -385,3 +386,15 @@ def test_delete_removes_the_job_then_blanks_the_secrets(
     # Gone already, configuration too: a delete's goal is met.
     graph.script("DELETE", JOB_PATH, 404).script("PUT", f"{SYNC}/secrets", 404)
     provider.delete(JOB, recorded(__last_write=0))
+
+
+def test_values_the_engine_does_not_know_yet_pass_check_and_replace(
+    provider: SyncJobProvider,
+) -> None:
+    """At preview the SDK hands check/diff an `Unknown` object for another resource's output
+    (the application's service principal id), not the sentinel string."""
+    unknown = Unknown()
+    _, failures = check(provider, service_principal_id=unknown, target_tenant_id=unknown)
+    assert failures == {}
+    result = provider.diff(JOB, recorded(), declared(service_principal_id=unknown))
+    assert result.replaces == ["service_principal_id"]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 # Canonical 8-4-4-4-12 hex only: no braces, no URN prefix, no whitespace. fullmatch and ASCII
@@ -28,8 +29,12 @@ Result = tuple[Any, CheckFailure | None]
 
 
 def is_unknown(value: Any) -> bool:
-    """True for values Pulumi has not computed yet (preview of a value from another resource)."""
-    return isinstance(value, str) and value == UNKNOWN
+    """True for values Pulumi has not computed yet (preview of a value from another resource).
+
+    The SDK's dynamic-provider server hands `check` and `diff` an `Unknown` object for such a
+    value (it deserializes with `keep_unknowns`); older paths and tests use the sentinel string.
+    """
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
 
 
 def _shown(value: Any) -> str:
