@@ -1,6 +1,7 @@
 """Microsoft's generated SDK as the oracle for the emulator's bodies: a body parsed by
 msgraph-sdk's model leaves nothing in `additional_data` (at any depth) only if every property
-it carries is one Graph's published metadata declares, with that spelling."""
+it carries is one Graph's published metadata declares, with that spelling. Open types (no
+declared property, such as detailsInfo) hold whatever keys the service puts in them."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def _walk(value: Any, path: str) -> list[str]:
         return [p for i, item in enumerate(value) for p in _walk(item, f"{path}[{i}]")]
     if not isinstance(value, Parsable):
         return []
+    if set(value.get_field_deserializers()) <= {"@odata.type"}:
+        return []  # an open type (e.g. detailsInfo): Graph declares its members free-form
     found = [
         f"{path}.{name}".lstrip(".")
         for name in getattr(value, "additional_data", {}) or {}

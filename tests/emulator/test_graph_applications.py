@@ -73,6 +73,24 @@ def test_instantiate_gives_the_configuration_app_the_guide_shows(emu_now: Emulat
     assert unknown_properties(read.json(), model("service_principal", "ServicePrincipal")) == []
     assert owner.get(f"applications/{app['id']}").json()["displayName"] == "Fabrikam"
 
+    # found as the guide's PowerShell finds it (Get-MgServicePrincipal -Filter "DisplayName eq")
+    found = owner.get("servicePrincipals", params={"$filter": "displayName eq 'fabrikam'"}).json()
+    assert [s["id"] for s in found["value"]] == [sp["id"]]
+    by_app_id = owner.get("applications", params={"$filter": f"appId eq '{app['appId']}'"})
+    assert [a["id"] for a in by_app_id.json()["value"]] == [app["id"]]
+    selected = owner.get(f"servicePrincipals/{sp['id']}", params={"$select": "appRoles"}).json()
+    assert set(selected) == {"@odata.context", "id", "appRoles"}
+    assert_graph_error(
+        owner.get(f"servicePrincipals/{sp['id']}", params={"$select": "approles"}),
+        400,
+        "Request_BadRequest",
+    )
+    assert_graph_error(
+        owner.get("servicePrincipals", params={"$filter": "startswith(displayName,'F')"}),
+        400,
+        "Request_UnsupportedQuery",
+    )
+
 
 def test_owned_by_allows_changes_only_to_what_the_caller_owns(emu_now: Emulator):
     owner = app_graph(emu_now, [OWNED_BY])
@@ -133,6 +151,7 @@ def test_a_new_service_principal_replicates_before_graph_sees_it(emu: Emulator):
     started = time.monotonic()
     assert_graph_error(graph.get(f"servicePrincipals/{sp['id']}"), 404, "Request_ResourceNotFound")
     assert_graph_error(graph.get(f"applications/{app['id']}"), 404, "Request_ResourceNotFound")
+    assert graph.get("servicePrincipals").json()["value"] == []
     assignment = {
         "appRoleId": sp["appRoles"][0]["id"],
         "resourceId": sp["id"],

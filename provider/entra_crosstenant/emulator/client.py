@@ -293,6 +293,19 @@ class EmulatorControl:
         )
         return result
 
+    def run_cycle(self, sp_id: str, job_id: str, *, tenant: str | None = None) -> JSON:
+        """Run the job's synchronization cycle now (the source tenant's job): `{"ran", "job",
+        "outcomes": [{kind, sourceId, targetId, action, status, errorCode}]}`, or `ran` false
+        with a `reason` when the job is paused or quarantined by `quarantine_job`."""
+        result: JSON = self._call("POST", f"{self._job_path(sp_id, job_id, tenant)}/cycle")
+        return result
+
+    def provisioning_log(self, *, tenant: str | None = None) -> list[JSON]:
+        """The tenant's provisioning events (provisioningObjectSummary), newest first."""
+        path = f"tenants/{tenant or 'default'}/provisioning"
+        result: list[JSON] = self._call("GET", path)["value"]
+        return result
+
     def clear_quarantine(self, sp_id: str, job_id: str, *, tenant: str | None = None) -> JSON:
         result: JSON = self._call("DELETE", f"{self._job_path(sp_id, job_id, tenant)}/quarantine")
         return result

@@ -41,6 +41,7 @@ from entra_crosstenant.emulator.identity.routes import IdentityRoutes
 from entra_crosstenant.emulator.identity.tokens import TokenIssuer, unverified_tenant
 from entra_crosstenant.emulator.requestlog import RequestLog
 from entra_crosstenant.emulator.storage import Flusher, StateDir
+from entra_crosstenant.emulator.synchronization.provisioning import Provisioner, Scheduler
 from entra_crosstenant.emulator.wire import Call, json_response
 
 DROP = "entra_emulator.drop"
@@ -306,6 +307,8 @@ class EmulatorServer:
         github = GitHubOidc(keys.github_key_pem.encode("ascii"), f"{self.url}/_github")
         platform = IdentityPlatform(directory, issuer, github, keys.identity_header)
         self.flusher = Flusher(lambda: directory.changes, directory.to_state, self.state.save_state)
+        # Cycles of active synchronization jobs every --sync-interval-ms (the setting can change).
+        self.scheduler = Scheduler(Provisioner(directory))
         services = Services(
             directory=directory,
             faults=FaultInjector(options.latency_ms),
@@ -365,10 +368,12 @@ class EmulatorServer:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
         )
         self.flusher.start()
+        self.scheduler.start()
         thread.start()
         print(self.ready_line, flush=True)
         while not stop.wait(0.5):
             pass
         self.server.shutdown()
         thread.join()
+        self.scheduler.stop()
         self.flusher.stop()

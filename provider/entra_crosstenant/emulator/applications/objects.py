@@ -21,6 +21,7 @@ from typing import Any
 from entra_crosstenant.emulator.core.errors import BadRequest, resource_not_found
 from entra_crosstenant.emulator.core.replication import Replicated
 from entra_crosstenant.emulator.core.service import GUID, Service, normalize_key
+from entra_crosstenant.emulator.core.validation import check_properties
 from entra_crosstenant.emulator.users.model import iso
 
 JSON = dict[str, Any]
@@ -217,6 +218,16 @@ class ApplicationObjects:
     def service_principal(self, object_id: str) -> JSON:
         return self._read(self.service_principals, object_id)
 
+    def list_applications(self) -> list[JSON]:
+        return self._read_all(self.applications)
+
+    def list_service_principals(self) -> list[JSON]:
+        return self._read_all(self.service_principals)
+
+    def _read_all(self, store: Replicated) -> list[JSON]:
+        with self._lock:
+            return [dict(o) for o in store.read_all() if not self.replicating(o["id"])]
+
     def _read(self, store: Replicated, object_id: str) -> JSON:
         key = normalize_key(object_id)
         with self._lock:
@@ -226,9 +237,9 @@ class ApplicationObjects:
             return dict(found)
 
     def update_application(self, object_id: str, fields: Mapping[str, Any]) -> None:
+        check_properties(fields, APPLICATION_WRITABLE)
+        fields = {k: v for k, v in fields.items() if not k.startswith("@")}
         for name, value in fields.items():
-            if name not in APPLICATION_WRITABLE:
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
             if name == "displayName" and (not isinstance(value, str) or not value.strip()):
                 raise BadRequest(
                     "Request_BadRequest",

@@ -25,7 +25,9 @@ from entra_crosstenant.emulator.applications.access import OWNED_BY, Rule, gate
 from entra_crosstenant.emulator.applications.model import AppDirectory
 from entra_crosstenant.emulator.applications.objects import check_guid
 from entra_crosstenant.emulator.core.errors import BadRequest, resource_not_found
-from entra_crosstenant.emulator.graph import ANY_VERSION, GraphRequest, GraphRoute
+from entra_crosstenant.emulator.core.validation import check_properties
+from entra_crosstenant.emulator.graph import ANY_VERSION, GraphRequest, GraphRoute, entity
+from entra_crosstenant.emulator.listing import eq_filter, page
 from entra_crosstenant.emulator.wire import GRAPH_JSON, JSON, json_response
 
 if TYPE_CHECKING:
@@ -68,9 +70,25 @@ ASSIGN = Rule(
 UNASSIGN = Rule(_roles("AppRoleAssignment.ReadWrite.All"))
 
 
+def _select(obj: JSON, select: str | None, collection: str) -> set[str] | None:
+    """`$select=a,b` over the properties the emulator serves; another name is Graph's 400."""
+    if select is None:
+        return None
+    names = {n.strip() for n in select.split(",") if n.strip()}
+    unknown = sorted(n for n in names if obj and n not in obj)
+    if unknown:
+        kind = "application" if collection == "applications" else "servicePrincipal"
+        raise BadRequest(
+            "Request_BadRequest",
+            f"Could not find a property named '{unknown[0][:60]}' on type "
+            f"'microsoft.graph.{kind}'.",
+        )
+    return names
+
+
 class ApplicationRoutes:
-    """`/applicationTemplates/{id}/instantiate`, `/applications/{id}[/owners]`,
-    `/servicePrincipals/{id}[/owners | /appRoleAssignedTo[/{id}]]`."""
+    """`/applicationTemplates/{id}/instantiate`, `/applications[/{id}[/owners]]`,
+    `/servicePrincipals[/{id}[/owners | /appRoleAssignedTo[/{id}]]]`."""
 
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
@@ -85,6 +103,8 @@ class ApplicationRoutes:
                 gate(None, INSTANTIATE),
                 self._instantiate,
             ),
+            GraphRoute(f"{v}/applications", ("GET",), gate(READ), self._list),
+            GraphRoute(f"{v}/serviceprincipals", ("GET",), gate(READ), self._list),
             GraphRoute(
                 f"{v}/applications/<key>",
                 ("GET", "PATCH", "DELETE"),
@@ -121,9 +141,7 @@ class ApplicationRoutes:
     def _instantiate(self, r: GraphRequest) -> Response:
         INSTANTIATE.check(r)
         body = r.body()
-        for name in body:
-            if name not in ("displayName", "serviceManagementReference"):
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
+        check_properties(body, {"displayName", "serviceManagementReference"})
         display_name = body.get("displayName")
         if not isinstance(display_name, str) or not display_name.strip():
             raise BadRequest("Request_BadRequest", "The property 'displayName' is required.")
@@ -141,10 +159,7 @@ class ApplicationRoutes:
         objects = r.tenant.applications.objects
         app = objects.application(r.args["key"])
         if r.method == "GET":
-            READ.check(r)
-            r.options(set())
-            body = {"@odata.context": r.context("applications/$entity"), **app}
-            return json_response(body, content_type=GRAPH_JSON)
+            return self._one(r, app, "applications")
         APP_WRITE.check(r, owned=app["id"])
         if r.method == "PATCH":
             objects.update_application(app["id"], r.body())
@@ -162,11 +177,47 @@ class ApplicationRoutes:
         return json_response(body, content_type=GRAPH_JSON)
 
     def _service_principal(self, r: GraphRequest) -> Response:
+        return self._one(
+            r, r.tenant.applications.objects.service_principal(r.args["key"]), "servicePrincipals"
+        )
+
+    def _one(self, r: GraphRequest, obj: JSON, collection: str) -> Response:
         READ.check(r)
-        r.options(set())
-        sp = r.tenant.applications.objects.service_principal(r.args["key"])
-        body = {"@odata.context": r.context("servicePrincipals/$entity"), **sp}
+        select = _select(obj, r.options({"$select"}).get("$select"), collection)
+        body = {
+            "@odata.context": r.context(entity(collection, select)),
+            **{k: v for k, v in obj.items() if select is None or k in select or k == "id"},
+        }
         return json_response(body, content_type=GRAPH_JSON)
+
+    def _list(self, r: GraphRequest) -> Response:
+        """`GET /applications` and `/servicePrincipals`: `$filter` with one `eq` on `id`,
+        `appId` or `displayName`; `$select`; `$top` (what finding a configuration takes)."""
+        objects = r.tenant.applications.objects
+        collection = (
+            "applications" if "/applications" in r.http.path.lower() else "servicePrincipals"
+        )
+        READ.check(r)
+        options = r.options({"$filter", "$select", "$top", "$skiptoken"})
+        items = (
+            objects.list_applications()
+            if collection == "applications"
+            else objects.list_service_principals()
+        )
+        if "$filter" in options:
+            items = eq_filter(items, options["$filter"], ("id", "appId", "displayName"), collection)
+        select = _select(items[0] if items else {}, options.get("$select"), collection)
+        return page(
+            r,
+            items,
+            options=options,
+            path=collection,
+            select=select,
+            render=lambda i: {
+                k: v for k, v in i.items() if select is None or k in select or k == "id"
+            },
+            default_size=self.directory.page_size,
+        )
 
     def _assignments(self, r: GraphRequest) -> Response:
         objects = r.tenant.applications.objects
@@ -179,9 +230,7 @@ class ApplicationRoutes:
             return json_response(body, content_type=GRAPH_JSON)
         ASSIGN.check(r)
         request = r.body()
-        for name in request:
-            if name not in ("appRoleId", "principalId", "resourceId", "principalType"):
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
+        check_properties(request, {"appRoleId", "principalId", "resourceId", "principalType"})
         principal_id = check_guid(request, "principalId")
         check_guid(request, "appRoleId")
         check_guid(request, "resourceId")

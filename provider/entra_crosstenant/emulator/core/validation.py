@@ -23,6 +23,14 @@ def invalid_property(name: str) -> BadRequest:
     return BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
 
 
+def check_properties(body: Mapping[str, Any], allowed: frozenset[str] | set[str]) -> None:
+    """Graph's 400 for a property a body may not have; `@` annotations (`@odata.type`, which
+    Microsoft's SDKs send) are ignored, as OData allows."""
+    for name in body:
+        if name not in allowed and not name.startswith("@"):
+            raise invalid_property(name)
+
+
 def _cannot_convert(value: Any, type_name: str) -> BadRequest:
     return BadRequest(
         "Request_BadRequest",

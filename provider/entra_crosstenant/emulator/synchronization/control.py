@@ -1,6 +1,7 @@
 """The control API's routes for synchronization: inspect every job and secret of a tenant (as
-stored: secrets masked), and put a job in quarantine or take it out, as the service would after
-failures the emulator does not model (an injected quarantine holds until start or restart)."""
+stored: secrets masked), run a job's cycle now, read the provisioning log, and put a job in
+quarantine or take it out, as the service would after failures the emulator does not model (an
+injected quarantine holds until start or restart)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from werkzeug.wrappers import Request
 
 from entra_crosstenant.emulator.control import ControlRoute, Services, get, json_body
 from entra_crosstenant.emulator.synchronization.model import Synchronization
+from entra_crosstenant.emulator.synchronization.provisioning import Provisioner
 
 
 class SynchronizationControl:
@@ -18,6 +20,7 @@ class SynchronizationControl:
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.provisioner = Provisioner(services.directory)
 
     def control_routes(self) -> list[ControlRoute]:
         t = "/_emulator/tenants/<tenant>"
@@ -25,7 +28,16 @@ class SynchronizationControl:
         return [
             ControlRoute(f"{t}/synchronization", ("GET",), self._inspect),
             ControlRoute(f"{job}/quarantine", ("PUT", "DELETE"), self._quarantine),
+            ControlRoute(f"{job}/cycle", ("POST",), self._cycle, post_status=200),
+            ControlRoute(f"{t}/provisioning", ("GET",), self._log),
         ]
+
+    def _cycle(self, request: Request, tenant: str, sp: str, job: str) -> Any:
+        """Run the job's cycle now, as the service's schedule would (not for a paused job)."""
+        return self.provisioner.cycle(self.s.tenant_id(tenant), sp, job)
+
+    def _log(self, request: Request, tenant: str) -> Any:
+        return {"value": self._sync(tenant).log_entries()}
 
     def _sync(self, tenant: str) -> Synchronization:
         return self.s.directory.tenant(self.s.tenant_id(tenant)).synchronization

@@ -20,6 +20,7 @@ from typing import Any
 
 from entra_crosstenant.emulator.core.errors import BadRequest, resource_not_found
 from entra_crosstenant.emulator.core.service import Service, normalize_key
+from entra_crosstenant.emulator.core.validation import check_properties
 from entra_crosstenant.emulator.synchronization.mappings import check_schema
 from entra_crosstenant.emulator.synchronization.template import TEMPLATE_ID, azure2azure_schema
 from entra_crosstenant.emulator.users.model import iso
@@ -146,11 +147,7 @@ class Synchronization:
 
     def create_job(self, sp_id: str, body: Mapping[str, Any], tenant_id: str) -> JSON:
         """A new job from a template, created disabled (schedule Disabled, status Paused)."""
-        for name in body:
-            if name not in ("templateId", "schedule", "synchronizationJobSettings") and not (
-                name.startswith("@")
-            ):
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
+        check_properties(body, {"templateId", "schedule", "synchronizationJobSettings"})
         template = body.get("templateId")
         if template != TEMPLATE_ID:
             raise BadRequest(
@@ -301,7 +298,10 @@ class Synchronization:
             )
         pairs = []
         for item in items:
-            if not isinstance(item, Mapping) or set(item) - {"key", "value", "@odata.type"}:
+            if not isinstance(item, Mapping) or {k for k in item if not k.startswith("@")} - {
+                "key",
+                "value",
+            }:
                 raise BadRequest(
                     "Request_BadRequest", f"Each item of '{name}' must be {{key, value}}."
                 )
@@ -374,6 +374,41 @@ class Synchronization:
             job.body["status"]["code"] = "Active" if job.active else "Paused"
             self.service.changed()
             return copy.deepcopy(job.body)
+
+    def cycle_done(
+        self,
+        sp_id: str,
+        job_id: str,
+        execution: JSON,
+        error: Mapping[str, Any] | None,
+        counts: list[JSON],
+    ) -> None:
+        """Record a cycle in the job's status. A cycle that failed as a whole (credentials or
+        policies) quarantines the job; the next cycle that succeeds lifts it, as Microsoft's
+        quarantine page says ("removed from quarantine after all errors are fixed and the next
+        sync cycle starts")."""
+        with self._lock:
+            job = self.job(sp_id, job_id)
+            status = job.body["status"]
+            status["lastExecution"] = execution
+            status["synchronizedEntryCountByType"] = counts
+            if error is not None:
+                status["countSuccessiveCompleteFailures"] += 1
+                self.quarantine(
+                    sp_id, job_id, "EncounteredQuarantineException", error, sticky=False
+                )
+                return
+            status["lastSuccessfulExecution"] = execution
+            if execution["countExported"]:
+                status["lastSuccessfulExecutionWithExports"] = execution
+            status["countSuccessiveCompleteFailures"] = 0
+            if status["steadyStateFirstAchievedTime"] == NEVER:
+                status["steadyStateFirstAchievedTime"] = execution["timeEnded"]
+            status["steadyStateLastAchievedTime"] = execution["timeEnded"]
+            if not job.sticky_quarantine:
+                status["quarantine"] = None
+                status["code"] = "Active" if job.active else "Paused"
+            self.service.changed()
 
     # provisionOnDemand's rate limit and the provisioning log
 

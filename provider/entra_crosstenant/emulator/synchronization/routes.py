@@ -1,5 +1,6 @@
 """Graph's v1.0 and beta routes for a service principal's synchronization: validateCredentials,
-jobs (create, list, get, delete, start, pause, restart), the job's schema and the secrets, with
+jobs (create, list, get, delete, start, pause, restart, provisionOnDemand), the job's schema and
+the secrets, and the tenant's provisioning log (`/auditLogs/provisioning`), with
 the permissions of Graph's pages: `Application.ReadWrite.OwnedBy` as an owner of the service
 principal, else `Synchronization.ReadWrite.All` (reads also `Synchronization.Read.All`; the
 schema also `CustomSecAttributeProvisioning.ReadWrite.All`)
@@ -12,15 +13,28 @@ While a new service principal replicates, every call here is a 403 (docs/emulato
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Response
 
 from entra_crosstenant.emulator.applications.access import Rule, denied, gate
 from entra_crosstenant.emulator.core.errors import BadRequest
-from entra_crosstenant.emulator.graph import ANY_VERSION, GraphRequest, GraphRoute
+from entra_crosstenant.emulator.core.validation import check_properties
+from entra_crosstenant.emulator.graph import (
+    ANY_VERSION,
+    GraphError,
+    GraphRequest,
+    GraphRoute,
+    Permissions,
+    graph_error_response,
+    page_size,
+)
 from entra_crosstenant.emulator.synchronization.model import Synchronization
 from entra_crosstenant.emulator.synchronization.policy import Failure, policy_failure, target_of
+from entra_crosstenant.emulator.synchronization.provisioning import STATUS_KEY, Provisioner
 from entra_crosstenant.emulator.synchronization.template import TEMPLATE_ID
 from entra_crosstenant.emulator.wire import GRAPH_JSON, JSON, json_response
 
@@ -32,6 +46,20 @@ SYNC_WRITE = Rule(frozenset({_WRITE}), owner=True)
 SYNC_READ = Rule(frozenset({"Synchronization.Read.All", _WRITE}), owner=True)
 SCHEMA_WRITE = Rule(frozenset({_WRITE, "CustomSecAttributeProvisioning.ReadWrite.All"}), owner=True)
 # What the admin center says when "Test connection" fails (Microsoft's troubleshooting).
+# https://learn.microsoft.com/graph/api/provisioningobjectsummary-list
+AUDIT_LOG = Permissions(read=frozenset({"AuditLog.Read.All"}), write=frozenset())
+_CLAUSE = re.compile(r"^\s*([\w/]+)\s+eq\s+'((?:[^']|'')*)'\s*$")
+_FILTERABLE = (
+    "jobId",
+    "cycleId",
+    "changeId",
+    "tenantId",
+    "provisioningAction",
+    "servicePrincipal/id",
+    "sourceIdentity/id",
+    "targetIdentity/id",
+    "provisioningStatusInfo/status",
+)
 _INVALID = (
     "You appear to have entered invalid credentials. Please confirm you are using the correct "
     "information for an administrative account."
@@ -47,6 +75,7 @@ class SynchronizationRoutes:
 
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
+        self.provisioner = Provisioner(directory)
 
     def graph_routes(self) -> list[GraphRoute]:
         base = f"/{ANY_VERSION}/serviceprincipals/<sp>/synchronization"
@@ -72,6 +101,10 @@ class SynchronizationRoutes:
             GraphRoute(
                 f"{base}/secrets", ("GET", "PUT"), gate(SYNC_READ, SYNC_WRITE), self._secrets
             ),
+            GraphRoute(
+                f"{job}/provisionondemand", ("POST",), gate(None, SYNC_WRITE), self._on_demand
+            ),
+            GraphRoute(f"/{ANY_VERSION}/auditlogs/provisioning", ("GET",), AUDIT_LOG, self._log),
         ]
 
     def _service_principal(self, r: GraphRequest, rule: Rule) -> tuple[str, Synchronization]:
@@ -127,14 +160,9 @@ class SynchronizationRoutes:
         """Test the connection to the target: the credentials and both tenants' policies."""
         sp_id, sync = self._service_principal(r, SYNC_WRITE)
         body = r.body()
-        for name in body:
-            if name not in (
-                "useSavedCredentials",
-                "templateId",
-                "credentials",
-                "applicationIdentifier",
-            ):
-                raise BadRequest("Request_BadRequest", f"Invalid property '{name}'.")
+        check_properties(
+            body, {"useSavedCredentials", "templateId", "credentials", "applicationIdentifier"}
+        )
         if "job" in r.args:
             sync.job(sp_id, r.args["job"])
         elif body.get("templateId") != TEMPLATE_ID:
@@ -179,7 +207,7 @@ class SynchronizationRoutes:
         if r.method == "PUT":
             sp_id, sync = self._service_principal(r, SYNC_WRITE)
             body = r.body()
-            if set(body) - {"value", "@odata.type"}:
+            if {k for k in body if not k.startswith("@")} - {"value"}:
                 raise BadRequest("Request_BadRequest", 'The body must be {"value": [...]}.')
             sync.put_secrets(sp_id, body)
             return Response(status=204)
@@ -190,3 +218,58 @@ class SynchronizationRoutes:
             "value": sync.get_secrets(sp_id),
         }
         return json_response(body, content_type=GRAPH_JSON)
+
+    def _on_demand(self, r: GraphRequest) -> Response:
+        """Provision the subjects now; Graph's limit is 5 requests per 10 seconds (429 with
+        Retry-After beyond it), per job here."""
+        sp_id, sync = self._service_principal(r, SYNC_WRITE)
+        job = sync.job(sp_id, r.args["job"])
+        wait = sync.on_demand_retry_after(job.id)
+        if wait is not None:
+            response = graph_error_response(
+                r.call,
+                429,
+                "TooManyRequests",
+                "Too many requests: provisionOnDemand allows 5 requests per 10 seconds.",
+            )
+            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            return response
+        results = self.provisioner.on_demand(r.caller.tenant_id, sp_id, job.id, r.body())
+        body = {
+            "@odata.context": r.context("microsoft.graph.stringKeyStringValuePair"),
+            "key": STATUS_KEY,
+            "value": json.dumps(results),
+        }
+        return json_response(body, content_type=GRAPH_JSON)
+
+    def _log(self, r: GraphRequest) -> Response:
+        """`GET /auditLogs/provisioning`: this tenant's provisioning events, newest first."""
+        options = r.options({"$top", "$filter", "$orderby"})
+        if options.get("$orderby", "activityDateTime desc").strip() != "activityDateTime desc":
+            raise GraphError(
+                400, "Request_UnsupportedQuery", "Only $orderby=activityDateTime desc is supported."
+            )
+        entries = r.tenant.synchronization.log_entries()
+        for clause in filter(None, re.split(r"\s+and\s+", options.get("$filter", "").strip())):
+            match = _CLAUSE.match(clause)
+            if match is None or match.group(1) not in _FILTERABLE:
+                raise GraphError(
+                    400,
+                    "Request_UnsupportedQuery",
+                    f"Unsupported filter clause '{clause[:80]}': the emulator filters with eq on "
+                    f"{', '.join(_FILTERABLE)}, joined by and.",
+                )
+            path, wanted = match.group(1).split("/"), match.group(2).replace("''", "'")
+            entries = [e for e in entries if str(_at(e, path)).lower() == wanted.lower()]
+        body = {
+            "@odata.context": r.context("auditLogs/provisioning"),
+            "value": entries[: page_size(options, 50)],
+        }
+        return json_response(body, content_type=GRAPH_JSON)
+
+
+def _at(entry: JSON, path: list[str]) -> object:
+    value: object = entry
+    for name in path:
+        value = value.get(name) if isinstance(value, dict) else None
+    return value

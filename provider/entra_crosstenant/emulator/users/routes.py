@@ -9,24 +9,20 @@ https://learn.microsoft.com/graph/api/group-get, https://learn.microsoft.com/gra
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Response
 
 from entra_crosstenant.emulator.core.errors import BadRequest
-from entra_crosstenant.emulator.core.service import normalize_key
 from entra_crosstenant.emulator.core.validation import Version
 from entra_crosstenant.emulator.graph import (
     ANY_VERSION,
-    GraphError,
     GraphRequest,
     GraphRoute,
     Permissions,
     entity,
-    page_size,
-    paginate,
 )
+from entra_crosstenant.emulator.listing import eq_filter, page
 from entra_crosstenant.emulator.users.model import TYPES, Kind, ObjectType
 from entra_crosstenant.emulator.wire import GRAPH_JSON, JSON, json_response
 
@@ -59,7 +55,6 @@ _FILTERABLE: dict[Kind, frozenset[str]] = {
     ),
     "group": frozenset({"id", "displayName", "mailNickname"}),
 }
-_FILTER = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
 
 
 def parse_select(kind: ObjectType, select: str | None) -> set[str] | None:
@@ -88,19 +83,6 @@ def render(kind: ObjectType, obj: JSON, version: Version, select: set[str] | Non
     return {name: obj.get(name) for name in kind.properties if name in names}
 
 
-def _filtered(kind: Kind, items: list[JSON], clause: str) -> list[JSON]:
-    match = _FILTER.match(clause)
-    if match is None or match.group(1) not in _FILTERABLE[kind]:
-        raise GraphError(
-            400,
-            "Request_UnsupportedQuery",
-            f"Unsupported or invalid query filter clause specified: '{clause[:80]}'. The "
-            f"emulator filters {kind}s on {', '.join(sorted(_FILTERABLE[kind]))} with eq.",
-        )
-    name, value = match.group(1), match.group(2).replace("''", "'")
-    return [item for item in items if normalize_key(str(item.get(name) or "")) == value.lower()]
-
-
 class UserRoutes:
     """`/users[/{id}]`, `/groups[/{id}[/members]]`."""
 
@@ -123,22 +105,16 @@ class UserRoutes:
         select = parse_select(object_type, options.get("$select"))
         items = r.tenant.users.list_all(kind)
         if "$filter" in options:
-            items = _filtered(kind, items, options["$filter"])
-        path = f"{kind}s"
-        page, next_link = paginate(
+            items = eq_filter(items, options["$filter"], _FILTERABLE[kind], f"{kind}s")
+        return page(
             r,
             items,
-            key="id",
             options=options,
-            size=page_size(options, self.directory.page_size),
-            path=path,
+            path=f"{kind}s",
+            select=select,
+            render=lambda obj: render(object_type, obj, r.version, select),
+            default_size=self.directory.page_size,
         )
-        fragment = f"{path}({','.join(sorted(select))})" if select else path
-        body: JSON = {"@odata.context": r.context(fragment)}
-        if next_link is not None:
-            body["@odata.nextLink"] = next_link
-        body["value"] = [render(object_type, obj, r.version, select) for obj in page]
-        return json_response(body, content_type=GRAPH_JSON)
 
     def _one(self, r: GraphRequest, kind: Kind) -> Response:
         options = r.options({"$select"})
