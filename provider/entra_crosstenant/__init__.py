@@ -1,7 +1,8 @@
 """Pulumi resources for Microsoft Entra cross-tenant synchronization.
 
 Declare, in each target tenant, the identity-sync policy (and, with it, the partner
-configuration) of every source tenant. Connection settings come from the stack config
+configuration) of every source tenant; in each source tenant, the sync configuration, its job and
+the users and groups in scope. Connection settings come from the stack config
 (namespace `entra-crosstenant`) or the environment; see docs/authentication.md.
 """
 
@@ -33,6 +34,9 @@ from entra_crosstenant.resources import (
     CrossTenantAccessPolicyTenantRestrictionsArgsDict,
     CrossTenantAccessPolicyTenantRestrictionsGraphDict,
     CrossTenantIdentitySyncPolicyPartner,
+    CrossTenantSyncApplication,
+    CrossTenantSyncAssignment,
+    CrossTenantSyncJob,
     DefaultInvitationRedemptionIdentityProviderConfiguration,
     DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict,
     DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict,
@@ -70,6 +74,9 @@ __all__ = [
     "CrossTenantAccessPolicyTenantRestrictionsArgsDict",
     "CrossTenantAccessPolicyTenantRestrictionsGraphDict",
     "CrossTenantIdentitySyncPolicyPartner",
+    "CrossTenantSyncApplication",
+    "CrossTenantSyncAssignment",
+    "CrossTenantSyncJob",
     "DefaultInvitationRedemptionIdentityProviderConfiguration",
     "DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict",
     "DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict",

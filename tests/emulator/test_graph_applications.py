@@ -107,6 +107,18 @@ def test_owned_by_allows_changes_only_to_what_the_caller_owns(emu_now: Emulator)
         owner.patch(f"applications/{app['id']}", json={"displayName": "Renamed"}).status_code == 204
     )
     assert owner.get(f"servicePrincipals/{sp['id']}").json()["appDisplayName"] == "Renamed"
+    # the service principal's own name, as the admin center lists configurations by it
+    assert_graph_error(
+        stranger.patch(f"servicePrincipals/{sp['id']}", json={"displayName": "x"}),
+        403,
+        "Authorization_RequestDenied",
+    )
+    renamed = owner.patch(f"servicePrincipals/{sp['id']}", json={"displayName": "Renamed"})
+    assert renamed.status_code == 204, renamed.text
+    assert owner.get(f"servicePrincipals/{sp['id']}").json()["displayName"] == "Renamed"
+    assert_graph_error(
+        owner.patch(f"servicePrincipals/{sp['id']}", json={"appId": "x"}), 400, "Request_BadRequest"
+    )
     assert admin.patch(f"applications/{app['id']}", json={"notes": "by admin"}).status_code == 204
     assert_graph_error(
         owner.patch(f"applications/{app['id']}", json={"appId": "x"}), 400, "Request_BadRequest"
@@ -187,6 +199,9 @@ def test_app_role_assignments_put_users_and_groups_in_scope(emu_now: Emulator):
     assert graph.post(path, json=body(group["id"])).json()["principalType"] == "Group"
     listed = graph.get(path).json()["value"]
     assert {a["principalId"] for a in listed} == {user["id"], group["id"]}
+    one = graph.get(f"{path}/{assignment['id']}")
+    assert one.status_code == 200, one.text
+    assert one.json() == assignment  # both with their @odata.context
 
     duplicate = assert_graph_error(
         graph.post(path, json=body(user["id"])), 400, "Request_BadRequest"
@@ -211,6 +226,7 @@ def test_app_role_assignments_put_users_and_groups_in_scope(emu_now: Emulator):
     assert graph.delete(f"{path}/{assignment['id']}").status_code == 204
     assert [a["principalId"] for a in graph.get(path).json()["value"]] == [group["id"]]
     assert_graph_error(graph.delete(f"{path}/{assignment['id']}"), 404, "Request_ResourceNotFound")
+    assert_graph_error(graph.get(f"{path}/{assignment['id']}"), 404, "Request_ResourceNotFound")
 
 
 def test_assigning_needs_both_permissions(emu_now: Emulator):

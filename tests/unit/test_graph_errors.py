@@ -127,3 +127,59 @@ def test_odd_bodies_still_make_an_error(raw: bytes) -> None:
     assert RID in str(error)
     if raw.startswith(b"<html>"):
         assert "bad gateway" in str(error)
+
+
+SP = "/servicePrincipals/0a0b0c0d-1111-2222-3333-444455556666"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "named", "not_named"),
+    [
+        (
+            "POST",
+            "/applicationTemplates/518e5f48-1fc8-4c48-9387-9fdf28b0dfe7/instantiate",
+            "APPLICATION permission Application.ReadWrite.OwnedBy",
+            "Policy.ReadWrite.CrossTenantAccess",
+        ),
+        (
+            "POST",
+            f"{SP}/synchronization/jobs/validateCredentials",
+            "APPLICATION permission Synchronization.ReadWrite.All",
+            "Policy.",
+        ),
+        ("PUT", f"{SP}/synchronization/secrets", "Synchronization.ReadWrite.All", "Policy."),
+        (
+            "GET",
+            f"{SP}/synchronization/jobs/Azure2Azure.x.y",
+            "Synchronization.Read.All",
+            "Policy.",
+        ),
+        (
+            "POST",
+            f"{SP}/appRoleAssignedTo",
+            "AppRoleAssignment.ReadWrite.All together with Application.Read.All",
+            "Synchronization",
+        ),
+        (
+            "DELETE",
+            "/applications/0a0b0c0d-1111-2222-3333-444455556666",
+            "Application.ReadWrite.All",
+            "Policy.",
+        ),
+        ("PATCH", PATH, "Policy.ReadWrite.CrossTenantAccess", "Application."),
+    ],
+)
+def test_403_names_the_permission_of_the_path(
+    method: str, path: str, named: str, not_named: str
+) -> None:
+    headers = {"request-id": RID, "client-request-id": CRID}
+    text = str(
+        error_from_response(
+            403, body("Authorization_RequestDenied", "Insufficient privileges."), headers,
+            method, path, CRID,
+        )
+    )  # fmt: skip
+    assert named in text and not_named not in text
+    assert RID in text and CRID in text
+    if not path.startswith("/policies"):
+        assert "Application Administrator" in text and "Security Administrator" not in text

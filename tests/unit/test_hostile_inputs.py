@@ -17,6 +17,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from entra_crosstenant.resources.identity_sync_policy import graph_body, policy_path
 from entra_crosstenant.resources.partner import partner_path
+from entra_crosstenant.resources.sync_job import SyncJobProvider
 from tests.team import hostile
 
 EXAMPLES = 300
@@ -158,3 +159,75 @@ def test_partner_check_names_each_wrong_shape_and_keeps_good_settings_exactly(
     assert set(failures) <= set(news) | {"partner_tenant_id"}
     if "partner_tenant_id" not in failures:
         assert _URL_SAFE.fullmatch(partner_path(checked["partner_tenant_id"]).rsplit("/", 1)[1])
+
+
+def _threshold_ok(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, float) and not value.is_integer():
+        return False
+    return 1 <= value <= 2**31 - 1
+
+
+thresholds = hostile.weighted(
+    (3, st.integers(min_value=-3, max_value=2**31 + 3)),
+    (2, st.floats(allow_nan=True, allow_infinity=True)),
+    (1, st.sampled_from([0, 1, 500.0, 2**31 - 1, 2**31, True, "500", [500]])),
+    (1, hostile.non_strings),
+)
+emails = hostile.weighted(
+    (3, st.emails()),
+    (2, st.text(max_size=80)),
+    (
+        1,
+        st.sampled_from(
+            ["a@b.c; d@e.f", "Ops <ops@contoso.com>", "ops@contoso", "x" * 250 + "@a.bc"]
+        ),
+    ),
+    (1, hostile.non_strings),
+)
+job_programs = st.fixed_dictionaries(
+    {"service_principal_id": hostile.tenant_ids, "target_tenant_id": hostile.tenant_ids},
+    optional={
+        "enabled": hostile.flags,
+        "scope": hostile.choices(("assigned", "all")),
+        "notification_email": emails,
+        "accidental_deletions_threshold": thresholds,
+    },
+)
+
+
+@SETTINGS
+@given(job_programs)
+def test_sync_job_check_names_each_bad_field_and_keeps_good_ones_exactly(
+    news: dict[str, Any],
+) -> None:
+    with hostile.connection_settings():
+        checked, failures = hostile.check(SyncJobProvider(), news)
+    _expect_guid("service_principal_id", news["service_principal_id"], checked, failures)
+    _expect_guid("target_tenant_id", news["target_tenant_id"], checked, failures)
+    enabled = news.get("enabled")
+    _expect(
+        "enabled", enabled, enabled is None or isinstance(enabled, bool), checked, failures, True
+    )
+    scope = news.get("scope")
+    _expect("scope", scope, scope in (None, "assigned", "all"), checked, failures, "assigned")
+    threshold = news.get("accidental_deletions_threshold")
+    if threshold is None or _threshold_ok(threshold):
+        assert "accidental_deletions_threshold" not in failures
+        expected = None if threshold is None else int(threshold)
+        assert checked.get("accidental_deletions_threshold") == expected
+        assert type(checked.get("accidental_deletions_threshold")) in (int, type(None))
+    else:
+        assert failures["accidental_deletions_threshold"].startswith(
+            "accidental_deletions_threshold"
+        )
+    email = news.get("notification_email")
+    if "notification_email" in failures:
+        assert failures["notification_email"].startswith("notification_email")
+    elif email is not None:
+        # Accepted: one address, sent exactly as declared (no list, no name, no blanks).
+        assert checked["notification_email"] == email
+        assert isinstance(email, str) and email.count("@") == 1
+        assert not any(c in email for c in ' \t\n;,<>"')
+    assert set(failures) <= set(news) | {"service_principal_id", "target_tenant_id"}

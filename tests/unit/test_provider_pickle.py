@@ -12,9 +12,21 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from entra_crosstenant.resources.identity_sync_policy import IdentitySyncPolicyProvider
 from entra_crosstenant.resources.partner import PartnerProvider
+from entra_crosstenant.resources.sync_application import SyncApplicationProvider
+from entra_crosstenant.resources.sync_assignment import SyncAssignmentProvider
+from entra_crosstenant.resources.sync_job import SyncJobProvider
 
 
-@pytest.mark.parametrize("cls", [PartnerProvider, IdentitySyncPolicyProvider])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        PartnerProvider,
+        IdentitySyncPolicyProvider,
+        SyncApplicationProvider,
+        SyncJobProvider,
+        SyncAssignmentProvider,
+    ],
+)
 def test_pickled_provider_is_a_short_reference_without_state(cls: type[ResourceProvider]) -> None:
     provider = cls()
     assert provider.__dict__ == {}  # so serialize_as_secret_always=False hides nothing

@@ -19,7 +19,10 @@ registered: dict[str, dict[str, Any]] = {}
 class _Mocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         registered[args.name] = dict(args.inputs)
-        return f"{args.name}-id", dict(args.inputs)
+        outputs = dict(args.inputs)
+        if args.typ.endswith("CrossTenantSyncApplication"):  # what its create would answer
+            outputs.update(service_principal_id="sp", app_role_id="role", __last_write=1)
+        return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         return {}
@@ -88,7 +91,15 @@ def test_a_value_that_is_not_exactly_the_default_is_registered(value: Any) -> No
 
 
 @pytest.mark.parametrize(
-    "cls", [e.CrossTenantAccessPolicyPartner, e.CrossTenantIdentitySyncPolicyPartner, Echo]
+    "cls",
+    [
+        e.CrossTenantAccessPolicyPartner,
+        e.CrossTenantIdentitySyncPolicyPartner,
+        e.CrossTenantSyncApplication,
+        e.CrossTenantSyncJob,
+        e.CrossTenantSyncAssignment,
+        Echo,
+    ],
 )
 def test_output_annotations_are_evaluated_types_not_strings(cls: type) -> None:
     """The SDK evaluates a resource class's annotations at every registration, uncached: a
@@ -115,3 +126,43 @@ def test_unregistered_defaults_are_made_once_per_resource() -> Any:
     return pulumi.Output.all(
         first.on_delete, second.on_delete, first.user_sync_allowed, first.display_name
     ).apply(check)
+
+
+SOURCE = "0a0b0c0d-1111-2222-3333-444455556666"
+
+
+@pulumi.runtime.test
+def test_source_side_resources_take_their_application() -> Any:
+    """application= gives the job and assignment its service principal, app role, tenant and
+    write time (for polling through replication); defaults stay unregistered."""
+    source = e.Connection(tenant_id=SOURCE, client_id="c", client_secret="s")
+    app = e.CrossTenantSyncApplication("app", display_name="Fabrikam", connection=source)
+    job = e.CrossTenantSyncJob("job", application=app, target_tenant_id=TENANT)
+    assigned = e.CrossTenantSyncAssignment(
+        "group", application=app, principal_id=TENANT, principal_type="Group"
+    )
+    with pytest.raises(TypeError, match="not both"):
+        e.CrossTenantSyncJob(
+            "twice", application=app, service_principal_id=SOURCE, target_tenant_id=TENANT
+        )
+
+    def check(values: list[Any]) -> None:
+        enabled, scope = values
+        job_inputs = registered["job"]
+        # enabled and scope are at their defaults: not registered.
+        assert set(job_inputs) - {"__provider"} == {
+            "service_principal_id",
+            "target_tenant_id",
+            "connection",
+            "__application_written",
+        }
+        assert job_inputs["service_principal_id"] == "sp"
+        assert job_inputs["__application_written"] == 1
+        assert f"'tenantId': '{SOURCE}'" in str(job_inputs["connection"])  # the app's tenant
+        group = registered["group"]
+        assert (group["service_principal_id"], group["app_role_id"]) == ("sp", "role")
+        assert (enabled, scope) == (True, "assigned")
+
+    return pulumi.Output.all(job.enabled, assigned.principal_type).apply(
+        lambda _: pulumi.Output.all(job.enabled, job.scope).apply(check)
+    )

@@ -7,7 +7,9 @@ person reading `pulumi up` output and, with the request-id, for Microsoft suppor
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from entra_crosstenant.settings import names_for
@@ -27,6 +29,69 @@ __all__ = [
 
 READ_PERMISSION = "Policy.Read.All"
 WRITE_PERMISSION = "Policy.ReadWrite.CrossTenantAccess"
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """What Graph asks of an app (application permissions) and of a user (roles) for a path.
+
+    Least privileged first, as Microsoft's reference page for each call lists them.
+    """
+
+    path: re.Pattern[str]
+    read: str
+    write: str
+    roles: str
+
+
+_APP_ROLES = (
+    "For delegated (user) sign-in the user also needs the Application Administrator or Cloud "
+    "Application Administrator role."
+)
+# Checked in order; a path none of these match is a cross-tenant access policy path.
+_PERMISSIONS: tuple[_Needs, ...] = (
+    _Needs(
+        re.compile(r"/applicationTemplates/[^/]+/instantiate"),
+        read="Application.Read.All",
+        write=(
+            "Application.ReadWrite.OwnedBy (enough to create applications, which this app then "
+            "owns) or Application.ReadWrite.All"
+        ),
+        roles=_APP_ROLES,
+    ),
+    _Needs(
+        re.compile(r"/servicePrincipals/[^/]+/synchronization(/.*)?"),
+        read=(
+            "Synchronization.Read.All (or Application.ReadWrite.OwnedBy when this app owns the "
+            "sync configuration)"
+        ),
+        write=(
+            "Synchronization.ReadWrite.All (or Application.ReadWrite.OwnedBy when this app owns "
+            "the sync configuration)"
+        ),
+        roles=_APP_ROLES,
+    ),
+    _Needs(
+        re.compile(r"/servicePrincipals/[^/]+/appRoleAssignedTo(/.*)?"),
+        read="Application.Read.All",
+        write="AppRoleAssignment.ReadWrite.All together with Application.Read.All",
+        roles=_APP_ROLES,
+    ),
+    _Needs(
+        re.compile(r"/(applications|servicePrincipals)(/.*)?"),
+        read="Application.Read.All",
+        write=(
+            "Application.ReadWrite.OwnedBy (when this app owns the application) or "
+            "Application.ReadWrite.All"
+        ),
+        roles=_APP_ROLES,
+    ),
+)
+
+
+def _needs(path: str) -> _Needs | None:
+    plain = path.split("?", 1)[0]
+    return next((n for n in _PERMISSIONS if n.path.fullmatch(plain)), None)
 
 
 class GraphError(Exception):
@@ -121,7 +186,15 @@ class Forbidden(GraphError):
     default_status = 403
 
     def advice(self) -> str:
-        needed = READ_PERMISSION if self.method.upper() == "GET" else WRITE_PERMISSION
+        reading = self.method.upper() == "GET"
+        needs = _needs(self.path)
+        if needs is not None:
+            return (
+                f"The app needs the Microsoft Graph APPLICATION permission "
+                f"{needs.read if reading else needs.write} with admin consent in this tenant "
+                f"(for writes: {needs.write}; for reads: {needs.read}). {needs.roles}"
+            )
+        needed = READ_PERMISSION if reading else WRITE_PERMISSION
         return (
             f"The app needs the Microsoft Graph APPLICATION permission {needed} "
             f"({WRITE_PERMISSION} for writes, {READ_PERMISSION} for reads) with admin consent in "

@@ -35,6 +35,9 @@ from entra_crosstenant.resources.policy_types import (
     InboundOutboundPolicyConfigurationArgsDict,
     InboundOutboundPolicyConfigurationGraphDict,
 )
+from entra_crosstenant.resources.sync_application import CrossTenantSyncApplication
+from entra_crosstenant.resources.sync_assignment import CrossTenantSyncAssignment
+from entra_crosstenant.resources.sync_job import CrossTenantSyncJob
 
 __all__ = [
     "CrossTenantAccessPolicyAppServiceConnectSetting",
@@ -62,6 +65,9 @@ __all__ = [
     "CrossTenantAccessPolicyTenantRestrictionsArgsDict",
     "CrossTenantAccessPolicyTenantRestrictionsGraphDict",
     "CrossTenantIdentitySyncPolicyPartner",
+    "CrossTenantSyncApplication",
+    "CrossTenantSyncAssignment",
+    "CrossTenantSyncJob",
     "DefaultInvitationRedemptionIdentityProviderConfiguration",
     "DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict",
     "DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict",

@@ -63,10 +63,9 @@ class GraphResourceProvider(ResourceProvider):
     """Base of the resource providers: settings from config + environment, and a Graph client.
 
     A subclass names its arguments' validation `RULES`, the arguments that live only in Pulumi's
-    state (`STATE_ARGS`, with defaults; stored only when they differ from them) and which Graph
-    properties changed (`changed_properties`), and the arguments whose change replaces the
-    object (`REPLACE_KEYS`: the partner tenant id, none for a tenant's singleton); check and
-    diff are the same for every resource.
+    state (`STATE_ARGS`, with defaults; stored only when they differ from them), the arguments
+    Graph cannot change in place (`REPLACE_KEYS`: a new value replaces the object) and which Graph
+    properties changed (`changed_properties`); check and diff are the same for every resource.
     """
 
     # The pickled provider is a class reference with no instance state (no client, no secret;
@@ -77,7 +76,8 @@ class GraphResourceProvider(ResourceProvider):
 
     RULES: ClassVar[dict[str, Callable[[str, Any], v.Result]]]
     STATE_ARGS: ClassVar[dict[str, Any]]
-    # Arguments that name the object itself: a new value replaces it (delete, then create).
+    # Arguments that name the object (its key in Graph, or the object it hangs off): a new value,
+    # or one not known yet at preview, replaces it.
     REPLACE_KEYS: ClassVar[tuple[str, ...]] = ("partner_tenant_id",)
     _config: dict[str, Any]
 
@@ -90,7 +90,7 @@ class GraphResourceProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Update for changed properties or state arguments; replace for a new `REPLACE_KEYS`
-        value (another partner tenant) or another home tenant.
+        value (another partner tenant, say) or another tenant named by the connection.
 
         Only known arguments count: the pickled provider and outputs an older or newer package
         wrote never cause a change, and an argument missing from old state equals its default.

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 # Canonical 8-4-4-4-12 hex only: no braces, no URN prefix, no whitespace. fullmatch and ASCII
@@ -28,8 +29,12 @@ Result = tuple[Any, CheckFailure | None]
 
 
 def is_unknown(value: Any) -> bool:
-    """True for values Pulumi has not computed yet (preview of a value from another resource)."""
-    return isinstance(value, str) and value == UNKNOWN
+    """True for values Pulumi has not computed yet (preview of a value from another resource).
+
+    The SDK's dynamic-provider server hands `check` and `diff` an `Unknown` object for such a
+    value (it deserializes with `keep_unknowns`); older paths and tests use the sentinel string.
+    """
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
 
 
 def _shown(value: Any) -> str:
@@ -155,3 +160,49 @@ def run(
         if value is not None:
             checked[name] = value
     return checked, failures
+
+
+# An address as Entra's notification settings take it: one mailbox, no display name. Stricter
+# checks belong to the mail system; this catches typos and pasted lists before anything is sent.
+_EMAIL = re.compile(r"[^@\s;,<>\"]+@[^@\s;,<>\"]+\.[^@\s;,<>\".]+")
+EMAIL_MAX = 254  # RFC 5321's limit on a forward path
+
+
+def email(field: str, value: Any) -> Result:
+    """An optional e-mail address, returned exactly as given when valid."""
+    if is_unknown(value) or value is None:
+        return value, None
+    if not isinstance(value, str):
+        return value, CheckFailure(
+            field, f"{field} must be an e-mail address as a string, not {_type_name(value)}."
+        )
+    if len(value) > EMAIL_MAX or not _EMAIL.fullmatch(value):
+        return value, CheckFailure(
+            field,
+            f"{field} must be one e-mail address such as ops@contoso.com (at most {EMAIL_MAX} "
+            f"characters, no name or list); got {_shown(value)}.",
+        )
+    return value, None
+
+
+def integer(field: str, value: Any, *, minimum: int, maximum: int, what: str) -> Result:
+    """An optional whole number within [minimum, maximum], as an int; bools are refused.
+
+    Pulumi carries numbers as doubles (protobuf `number_value`), so 500 reaches `check` as
+    500.0: a whole float is taken, 500.5 is not.
+    """
+    if is_unknown(value) or value is None:
+        return value, None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value, CheckFailure(
+            field,
+            f"{field} must be {what}, a whole number from {minimum} to {maximum}, "
+            f"not {_type_name(value)} {_shown(value)}.",
+        )
+    if not minimum <= value <= maximum:
+        return value, CheckFailure(
+            field, f"{field} must be {what}, from {minimum} to {maximum}; got {value}."
+        )
+    return value, None

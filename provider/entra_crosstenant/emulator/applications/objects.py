@@ -36,6 +36,19 @@ HOMEPAGE = (
 APPLICATION_WRITABLE = frozenset(
     {"displayName", "description", "notes", "tags", "info", "web", "identifierUris"}
 )
+# What `PATCH /servicePrincipals/{id}` changes here, of the properties the update page lists
+# (learn.microsoft.com/graph/api/serviceprincipal-update).
+SERVICE_PRINCIPAL_WRITABLE = frozenset(
+    {
+        "displayName",
+        "description",
+        "notes",
+        "tags",
+        "appRoleAssignmentRequired",
+        "accountEnabled",
+        "notificationEmailAddresses",
+    }
+)
 # An app role assignment with this id grants default access (apps without app roles).
 DEFAULT_ACCESS_ROLE = "00000000-0000-0000-0000-000000000000"
 
@@ -257,6 +270,21 @@ class ApplicationObjects:
                         "appDisplayName": fields["displayName"],
                     }
 
+    def update_service_principal(self, object_id: str, fields: Mapping[str, Any]) -> None:
+        check_properties(fields, SERVICE_PRINCIPAL_WRITABLE)
+        fields = {k: v for k, v in fields.items() if not k.startswith("@")}
+        name = fields.get("displayName", "x")
+        if not isinstance(name, str) or not name.strip():
+            raise BadRequest(
+                "Request_BadRequest",
+                "Invalid value specified for property 'displayName' of resource "
+                "'ServicePrincipal'.",
+            )
+        with self._lock:
+            current = self.service_principal(object_id)
+            self.service_principals.primary[current["id"]] = {**current, **fields}
+            self.service_principals.wrote(current["id"], current)
+
     def delete_application(self, object_id: str) -> list[str]:
         """Delete the application and so its service principal (with its assignments); returns
         the service principals deleted, whose synchronization goes too."""
@@ -346,17 +374,28 @@ class ApplicationObjects:
             sp = self.service_principal(sp_id)
             return [dict(a) for a in self.assignments.get(sp["id"], {}).values()]
 
-    def unassign(self, sp_id: str, assignment_id: str) -> None:
-        """Graph's path segments are case-insensitive here, so ids are matched without case
-        (43 random base64url characters: no two differ only by case in practice)."""
+    def assignment(self, sp_id: str, assignment_id: str) -> JSON:
+        """One of the service principal's appRoleAssignedTo (approleassignment-get)."""
         with self._lock:
             sp = self.service_principal(sp_id)
             assignments = self.assignments.get(sp["id"], {})
-            key = next((k for k in assignments if k.lower() == assignment_id.lower()), None)
-            if key is None:
-                raise resource_not_found(assignment_id)
-            del assignments[key]
+            return dict(assignments[self._assignment_key(assignments, assignment_id)])
+
+    def unassign(self, sp_id: str, assignment_id: str) -> None:
+        with self._lock:
+            sp = self.service_principal(sp_id)
+            assignments = self.assignments.get(sp["id"], {})
+            del assignments[self._assignment_key(assignments, assignment_id)]
             self.service.changed()
+
+    @staticmethod
+    def _assignment_key(assignments: Mapping[str, JSON], assignment_id: str) -> str:
+        """Graph's path segments are case-insensitive here, so ids are matched without case
+        (43 random base64url characters: no two differ only by case in practice)."""
+        key = next((k for k in assignments if k.lower() == assignment_id.lower()), None)
+        if key is None:
+            raise resource_not_found(assignment_id)
+        return key
 
     def assignments_of(self, sp_id: str) -> list[JSON]:
         """The primary copy of a service principal's assignments (the provisioning service)."""

@@ -112,7 +112,7 @@ class ApplicationRoutes:
                 self._application,
             ),
             GraphRoute(f"{v}/applications/<key>/owners", ("GET",), gate(READ), self._owners),
-            GraphRoute(sp, ("GET",), gate(READ), self._service_principal),
+            GraphRoute(sp, ("GET", "PATCH"), gate(READ, APP_WRITE), self._service_principal),
             GraphRoute(f"{sp}/owners", ("GET",), gate(READ), self._owners),
             GraphRoute(
                 f"{sp}/approleassignedto",
@@ -122,8 +122,8 @@ class ApplicationRoutes:
             ),
             GraphRoute(
                 f"{sp}/approleassignedto/<assignment>",
-                ("DELETE",),
-                gate(None, UNASSIGN),
+                ("GET", "DELETE"),
+                gate(ASSIGNMENTS_READ, UNASSIGN),
                 self._assignment,
             ),
         ]
@@ -177,9 +177,13 @@ class ApplicationRoutes:
         return json_response(body, content_type=GRAPH_JSON)
 
     def _service_principal(self, r: GraphRequest) -> Response:
-        return self._one(
-            r, r.tenant.applications.objects.service_principal(r.args["key"]), "servicePrincipals"
-        )
+        objects = r.tenant.applications.objects
+        sp = objects.service_principal(r.args["key"])
+        if r.method == "GET":
+            return self._one(r, sp, "servicePrincipals")
+        APP_WRITE.check(r, owned=sp["id"])
+        objects.update_service_principal(sp["id"], r.body())
+        return Response(status=204)
 
     def _one(self, r: GraphRequest, obj: JSON, collection: str) -> Response:
         READ.check(r)
@@ -247,6 +251,14 @@ class ApplicationRoutes:
         return json_response(body, 201, content_type=GRAPH_JSON)
 
     def _assignment(self, r: GraphRequest) -> Response:
+        objects = r.tenant.applications.objects
+        if r.method == "GET":
+            ASSIGNMENTS_READ.check(r)
+            r.options(set())
+            sp_id = objects.service_principal(r.args["key"])["id"]
+            found = objects.assignment(sp_id, r.args["assignment"])
+            context = r.context(f"servicePrincipals('{sp_id}')/appRoleAssignedTo/$entity")
+            return json_response({"@odata.context": context, **found}, content_type=GRAPH_JSON)
         UNASSIGN.check(r)
-        r.tenant.applications.objects.unassign(r.args["key"], r.args["assignment"])
+        objects.unassign(r.args["key"], r.args["assignment"])
         return Response(status=204)

@@ -1,0 +1,280 @@
+"""A user or group in the scope of a cross-tenant sync configuration: an app role assignment.
+
+Graph: `POST /servicePrincipals/{id}/appRoleAssignedTo` with `{"principalId", "resourceId",
+"appRoleId"}` (the configuration's service principal and its `msiam_access` role) answers 201
+with the `appRoleAssignment`; read is `GET .../appRoleAssignedTo/{assignmentId}`, delete is
+`DELETE .../appRoleAssignedTo/{assignmentId}`. Graph cannot change an assignment: any new
+argument replaces it. With the job's `scope="assigned"`, these are the users and groups (with
+their members) that sync.
+
+| argument | Graph |
+|---|---|
+| `service_principal_id` / `application=` | `resourceId` (and the URL key) |
+| `app_role_id` / `application=` | `appRoleId` (the `msiam_access` role) |
+| `principal_id` | `principalId`: the object id of a user or group in the source tenant |
+| `principal_type` | `principalType` (read-only in Graph): `"User"` or `"Group"`, checked |
+"""
+
+# No `from __future__ import annotations` here: the Pulumi SDK re-evaluates a resource
+# class's annotations for every resource it registers (see identity_sync_policy.py).
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource
+
+from entra_crosstenant import _engine_log
+from entra_crosstenant.connection import Connection
+from entra_crosstenant.graph import GraphClient, GraphError
+from entra_crosstenant.resources import _validation as v
+from entra_crosstenant.resources._provider import (
+    CONNECTION_KEY,
+    HOME_TENANT_KEY,
+    LAST_WRITE_KEY,
+    GraphResourceProvider,
+    ProviderError,
+    request_ids,
+)
+from entra_crosstenant.resources._replication import (
+    APPLICATION_WRITTEN_KEY,
+    replication_deadline,
+    retry_replicating,
+)
+from entra_crosstenant.resources._resource import default_outputs, given_props
+from entra_crosstenant.resources.sync_application import CrossTenantSyncApplication
+
+PrincipalType = Literal["User", "Group"]
+PRINCIPAL_TYPES: tuple[PrincipalType, ...] = ("User", "Group")
+KEYS = ("service_principal_id", "app_role_id", "principal_id", "principal_type")
+
+
+def assignments_path(service_principal_id: str) -> str:
+    return f"/servicePrincipals/{service_principal_id}/appRoleAssignedTo"
+
+
+def assignment_path(service_principal_id: str, assignment_id: str) -> str:
+    # Assignment ids are Graph's own (base64url), never user input.
+    return f"{assignments_path(service_principal_id)}/{assignment_id}"
+
+
+def _principal_type(field: str, value: Any) -> v.Result:
+    if value is None:
+        return None, CheckFailure(
+            field, f"{field} is required: 'User' or 'Group', what principal_id is in Entra."
+        )
+    return v.choice(field, value, PRINCIPAL_TYPES, default=None)
+
+
+_RULES: dict[str, Any] = {
+    "service_principal_id": lambda f, x: v.guid(
+        f,
+        x,
+        what="the sync configuration's service principal id "
+        "(CrossTenantSyncApplication.service_principal_id; pass application= instead)",
+    ),
+    "app_role_id": lambda f, x: v.guid(
+        f,
+        x,
+        what="the configuration's msiam_access app role id "
+        "(CrossTenantSyncApplication.app_role_id; pass application= instead)",
+    ),
+    "principal_id": lambda f, x: v.guid(
+        f, x, what="the object id of the user or group to sync, in the source tenant"
+    ),
+    "principal_type": _principal_type,
+    CONNECTION_KEY: v.mapping,
+}
+_STATE_ARGS: dict[str, Any] = {}  # every argument is Graph's
+
+
+class SyncAssignmentProvider(GraphResourceProvider):
+    """Dynamic provider for `CrossTenantSyncAssignment` (see the module docstring)."""
+
+    RULES = _RULES
+    STATE_ARGS = _STATE_ARGS
+    REPLACE_KEYS = KEYS  # Graph has no update for an assignment
+
+    def changed_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return []  # every Graph-backed argument replaces
+
+    # -- Graph ----------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        principal = props["service_principal_id"]
+        body = {
+            "principalId": props["principal_id"],
+            "resourceId": principal,
+            "appRoleId": props["app_role_id"],
+        }
+        client = self.client(props)
+        replicating = replication_deadline(props)
+        try:
+            made = retry_replicating(
+                lambda: client.request("POST", assignments_path(principal), json=body),
+                what=f"the sync configuration's service principal {principal}",
+                replicating_until=replicating,
+            )
+        except GraphError as error:
+            made = self._existing_or_explain(client, props, error)
+        made = made or {}
+        if made.get("principalType") not in (None, props["principal_type"]):
+            self._undo(client, principal, made)
+            raise ProviderError(
+                f"{props['principal_id']} is a {made['principalType']} in Entra, not a "
+                f"{props['principal_type']}: set principal_type='{made['principalType']}' (or "
+                "give the id of a user or group). Nothing was changed."
+            )
+        if not isinstance(made.get("id"), str):
+            raise ProviderError(
+                f"Graph assigned {props['principal_id']} to service principal {principal} but "
+                "its answer names no assignment id, so this program cannot manage it; remove it "
+                "under the configuration's Users and groups and run `pulumi up` again."
+            )
+        outs = self._outputs(props, self.written_now())
+        outs["assignment_id"] = made["id"]
+        outs[HOME_TENANT_KEY] = self.home_tenant(props)
+        return CreateResult(id_=made["id"], outs=outs)
+
+    @staticmethod
+    def _existing_or_explain(
+        client: GraphClient, props: Mapping[str, Any], error: GraphError
+    ) -> dict[str, Any]:
+        """An assignment that exists is ours (from a create whose answer was lost); else why not."""
+        principal, who = props["service_principal_id"], props["principal_id"]
+        if error.status == 404:
+            raise ProviderError(
+                f"Graph found no {props['principal_type'].lower()} {who} (or no service principal "
+                f"{principal}) in this tenant: principal_id must be the object id of a user or "
+                f"group of the source tenant. Nothing was changed. ({request_ids(error)})"
+            ) from None
+        if error.status not in (400, 409) or "already exist" not in (error.message or ""):
+            raise error
+        listed = client.request("GET", assignments_path(principal)) or {}
+        for item in listed.get("value") or []:
+            if (
+                isinstance(item, Mapping)
+                and item.get("principalId") == who
+                and item.get("appRoleId") == props["app_role_id"]
+            ):
+                return dict(item)
+        raise error
+
+    @staticmethod
+    def _undo(client: GraphClient, principal: str, made: Mapping[str, Any]) -> None:
+        if not isinstance(made.get("id"), str):
+            return
+        try:
+            client.request("DELETE", assignment_path(principal, made["id"]))
+        except GraphError as error:
+            _engine_log.warn(f"could not remove the assignment just made ({error})")
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        principal = props["service_principal_id"]
+        client = self.client(props)
+        try:
+            live = retry_replicating(
+                lambda: client.request("GET", assignment_path(principal, id_)),
+                what=f"assignment {id_}",
+                settling_until=self.settle_deadline(props),
+            )
+        except GraphError as error:
+            if error.status == 404:
+                return ReadResult(None, {})  # unassigned (or the configuration is gone)
+            raise
+        live = live or {}
+        recorded = {
+            **props,
+            "principal_id": live.get("principalId") or props["principal_id"],
+            "app_role_id": live.get("appRoleId") or props["app_role_id"],
+            "principal_type": live.get("principalType") or props["principal_type"],
+        }
+        outs = self._outputs(recorded, props.get(LAST_WRITE_KEY))
+        outs["assignment_id"] = id_
+        outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
+        inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
+        return ReadResult(id_, outs, inputs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        principal = props["service_principal_id"]
+        client = self.client(props)
+        try:
+            retry_replicating(
+                lambda: client.request("DELETE", assignment_path(principal, id_)),
+                what=f"assignment {id_}",
+                settling_until=self.settle_deadline(props),
+            )
+        except GraphError as error:
+            if error.status != 404:  # unassigned already (or the configuration is gone)
+                raise
+
+    # -- outputs --------------------------------------------------------------------------
+    @staticmethod
+    def _outputs(values: Mapping[str, Any], last_write: Any) -> dict[str, Any]:
+        outs: dict[str, Any] = {k: values.get(k) for k in KEYS}
+        if values.get(CONNECTION_KEY) is not None:
+            outs[CONNECTION_KEY] = values[CONNECTION_KEY]
+        if last_write is not None:
+            outs[LAST_WRITE_KEY] = last_write
+        return outs
+
+
+class CrossTenantSyncAssignment(Resource, module="entra", name="CrossTenantSyncAssignment"):
+    """A user or group of the source tenant in the scope of a sync configuration.
+
+    Graph's `appRoleAssignment` of the configuration's `msiam_access` role (see the module
+    docstring). With `CrossTenantSyncJob(scope="assigned")`, the default, only assigned users
+    and the members of assigned groups sync. Pass `application=` (the CrossTenantSyncApplication):
+    the assignment lives in its tenant and is removed before it.
+    """
+
+    service_principal_id: pulumi.Output[str]
+    app_role_id: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+    principal_type: pulumi.Output[str]
+    assignment_id: pulumi.Output[str]
+    """Graph's id of the appRoleAssignment."""
+    home_tenant_id: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        application: CrossTenantSyncApplication | None = None,
+        service_principal_id: pulumi.Input[str] | None = None,
+        app_role_id: pulumi.Input[str] | None = None,
+        principal_id: pulumi.Input[str],
+        principal_type: pulumi.Input[PrincipalType],
+        connection: Connection | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        written: Any = None
+        if application is not None:
+            if service_principal_id is not None or app_role_id is not None:
+                raise TypeError(
+                    f"{resource_name}: give either application= or service_principal_id= and "
+                    "app_role_id=, not both"
+                )
+            service_principal_id = application.service_principal_id
+            # None only when the template had no msiam_access role (create warned): then
+            # check() says app_role_id is missing, before anything is written.
+            app_role_id = application.app_role_id  # type: ignore[assignment]
+            written = application.written
+            if connection is None:
+                connection = application._entra_connection
+        props = {
+            "service_principal_id": service_principal_id,
+            "app_role_id": app_role_id,
+            "principal_id": principal_id,
+            "principal_type": principal_type,
+            CONNECTION_KEY: connection.to_input() if connection is not None else None,
+            APPLICATION_WRITTEN_KEY: written,
+        }
+        super().__init__(
+            SyncAssignmentProvider(),
+            resource_name,
+            given_props(props, {}, ("assignment_id", HOME_TENANT_KEY)),
+            opts,
+        )
+
+
+default_outputs(CrossTenantSyncAssignment, (CONNECTION_KEY,), {})
