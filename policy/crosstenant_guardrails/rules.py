@@ -289,11 +289,11 @@ def validate_connection_secrets(args: ResourceValidationArgs, report: ReportViol
                 report(
                     f"{_subject(args.resource_type, args.name)}: {name}.{key} carries a secret "
                     "value in this resource's inputs, so it is stored with them (encrypted) and "
-                    "every resource shows a change when it is rotated. Fix: refer to it instead "
-                    "of passing it: keep it in stack config (`pulumi config set --secret "
-                    f'NAMESPACE:{key} ...`) and use Connection.from_config("NAMESPACE"), or a '
-                    "credential without a secret value (clientCertificatePath, workload "
-                    "identity, managed identity).",
+                    "every resource shows a change when it is rotated. Fix: give the connection "
+                    "a credential with no secret value (clientCertificatePath, workload "
+                    "identity, managed identity), or one that refers to the secret in stack "
+                    f"config (`pulumi config set --secret NAMESPACE:{key}`) instead of holding "
+                    "it.",
                     None,
                 )
 
