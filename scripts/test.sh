@@ -9,7 +9,7 @@ export PATH="$ROOT/.tools/bin:$PATH"
 
 echo "== ruff"
 paths=()
-for d in provider tests bench examples scripts; do [ -d "$d" ] && paths+=("$d"); done
+for d in provider tests bench examples scripts policy; do [ -d "$d" ] && paths+=("$d"); done
 $V/ruff check "${paths[@]}"
 $V/ruff format --check "${paths[@]}"
 echo "== mypy"

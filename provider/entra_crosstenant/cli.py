@@ -1,6 +1,7 @@
 """`entra-crosstenant`: the package's command line (also `python -m entra_crosstenant`).
 
     entra-crosstenant run {preview,up,refresh,destroy} [--stack S] [--cwd DIR]
+        [--policy-pack DIR [--policy-pack-config FILE]]...
 
 runs a Pulumi Python project through the Automation API, for machines without the Python
 language host (`entra_crosstenant.project`). Each command is a subparser with its own handler,
@@ -50,6 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the project folder, or a folder below it (default: the current one)",
     )
+    run.add_argument(
+        "--policy-pack",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="with preview and up: run this policy pack (a folder with PulumiPolicy.yaml, e.g. "
+        "this project's policy/); repeat for more packs",
+    )
+    run.add_argument(
+        "--policy-pack-config",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="JSON config of the --policy-pack in the same position",
+    )
     run.set_defaults(handler=_run)
     return parser
 
@@ -61,7 +79,13 @@ def _run(args: argparse.Namespace) -> int:
     return run(
         args.operation,
         Project.find(args.cwd),
-        RunOptions(stack=args.stack, color=color),
+        RunOptions(
+            stack=args.stack,
+            # Absolute: the engine runs in the project's folder, not the caller's.
+            policy_packs=[str(p.resolve()) for p in args.policy_pack],
+            policy_pack_configs=[str(c.resolve()) for c in args.policy_pack_config],
+            color=color,
+        ),
         out=_printer(sys.stdout),
         err=_printer(sys.stderr),
     )
@@ -76,13 +100,14 @@ def _printer(stream: TextIO) -> Callable[[str], None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: parse, dispatch, and turn known failures into one-line errors."""
+    from entra_crosstenant.policy_packs import PolicyPackError
     from entra_crosstenant.project import ProjectError
     from entra_crosstenant.pulumi_cli import PulumiNotFoundError
 
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
-    except (ProjectError, PulumiNotFoundError) as exc:
+    except (ProjectError, PolicyPackError, PulumiNotFoundError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     return code

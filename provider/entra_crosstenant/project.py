@@ -19,6 +19,7 @@ import re
 import runpy
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -29,6 +30,7 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
+from entra_crosstenant.policy_packs import runnable
 from entra_crosstenant.pulumi_cli import locate_root, offline_env
 
 __all__ = ["DEFAULT_BACKEND", "OPERATIONS", "Project", "ProjectError", "RunOptions", "run"]
@@ -38,6 +40,7 @@ DEFAULT_BACKEND = "file://~"
 _PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml", "Pulumi.json")
 # Operations that may start a stack that does not exist yet, as `pulumi stack init` would.
 _CREATES_STACK = ("preview", "up")
+_TAKES_POLICY_PACKS = ("preview", "up")
 
 
 class ProjectError(RuntimeError):
@@ -126,10 +129,15 @@ def backend_for(
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run one operation; later options (policy packs, ...) are added here."""
+    """How to run one operation; later options are added here.
+
+    `policy_packs` are folders (or executables) as `pulumi preview --policy-pack` takes them;
+    `policy_pack_configs[i]` is the JSON config file of `policy_packs[i]`.
+    """
 
     stack: str | None = None
     policy_packs: Sequence[str] = field(default_factory=tuple)
+    policy_pack_configs: Sequence[str] = field(default_factory=tuple)
     color: str = "auto"
 
 
@@ -145,6 +153,10 @@ def run(
     code (0 on success)."""
     if operation not in OPERATIONS:
         raise ProjectError(f"unknown operation {operation!r}; use one of {', '.join(OPERATIONS)}")
+    if options.policy_packs and operation not in _TAKES_POLICY_PACKS:
+        raise ProjectError(f"policy packs run with preview and up, not with {operation}")
+    if len(options.policy_pack_configs) > len(options.policy_packs):
+        raise ProjectError("more policy pack configs than policy packs: one config per pack")
     root = locate_root()
     backend, described = backend_for(project)
     env = offline_env(root) | ({"PULUMI_BACKEND_URL": backend} if backend else {})
@@ -156,13 +168,26 @@ def run(
     err(f"entra-crosstenant: project {project.name} in {project.directory}, backend {described}")
     stack = _stack(operation, project, options.stack, workspace, err)
     kwargs: dict[str, Any] = {"on_output": out, "on_error": err, "color": options.color}
-    if options.policy_packs and operation in ("preview", "up"):
-        kwargs["policy_packs"] = list(options.policy_packs)
-    try:
-        with _interrupts_go_to_pulumi(err):
-            getattr(stack, operation)(**kwargs)
-    except auto.CommandError as error:
-        return exit_code(error)
+    steps = [operation]
+    with tempfile.TemporaryDirectory(prefix="entra-crosstenant-policy-") as scratch:
+        if options.policy_packs:
+            packs = runnable(options.policy_packs, env["PATH"], Path(scratch))
+            for pack, runner in zip(options.policy_packs, packs, strict=True):
+                if runner != pack:
+                    err(f"entra-crosstenant: policy pack {pack}, run through {runner}")
+            kwargs["policy_packs"] = packs
+            if options.policy_pack_configs:
+                kwargs["policy_pack_configs"] = [str(c) for c in options.policy_pack_configs]
+            if operation == "up":
+                # Preview first, as `pulumi up` does (the Automation API's up skips it): a
+                # mandatory violation, a stack rule's too, stops the run before any change.
+                steps = ["preview", "up"]
+        try:
+            with _interrupts_go_to_pulumi(err):
+                for step in steps:
+                    getattr(stack, step)(**kwargs)
+        except auto.CommandError as error:
+            return exit_code(error)
     return 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +63,44 @@ class Deployment:
 
     def raw_state(self, stack: auto.Stack) -> str:
         return self.engine.state_file(PROJECT, stack.name).read_text()
+
+
+@dataclass
+class UserShell:
+    """A user's shell in a project folder: the real `pulumi` CLI and `entra-crosstenant run`,
+    their own PULUMI_HOME and passphrase, the engine's backend, the emulator's credentials."""
+
+    project: Path
+    cli: Path
+    env: dict[str, str]
+
+    @classmethod
+    def at(cls, project: Path, home: Path, engine: PulumiEngine, emulator: Emulator) -> UserShell:
+        env = {
+            **os.environ,
+            **emulator.env,
+            "ENTRA_CONSISTENCY_WINDOW_SECONDS": "3",
+            "PULUMI_HOME": str(home),
+            "PULUMI_BACKEND_URL": engine.backend_url,
+            "PULUMI_CONFIG_PASSPHRASE": "a passphrase of the user's",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        }
+        return cls(project, engine.cli, env)
+
+    def pulumi(self, *args: str) -> None:
+        subprocess.run([str(self.cli), *args], cwd=self.project, env=self.env, check=True)
+
+    def run(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """`entra-crosstenant run ARGS`, its output captured, whatever its exit code."""
+        return subprocess.run(
+            [sys.executable, "-m", "entra_crosstenant", "run", *args],
+            cwd=cwd or self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
 
 def secret_values(env: dict[str, str]) -> list[str]:

@@ -6,7 +6,6 @@ its `Pulumi.yaml`, against the emulator, streaming the engine's output, with pul
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from entra_crosstenant.emulator.client import Emulator
 from entra_crosstenant.testing import PulumiEngine
-from tests.engine.support import REPO
+from tests.engine.support import REPO, UserShell
 
 FABRIKAM = "3b0f2a5e-7c1d-4e8f-9a6b-2c4d5e6f7a8b"
 PARTNER_PATH = f"/v1.0/policies/crossTenantAccessPolicy/partners/{FABRIKAM}"
@@ -35,29 +34,8 @@ def test_run_a_project_configured_with_the_real_cli(
     tmp_path: Path, pulumi_engine: PulumiEngine, entra_emulator: Emulator
 ) -> None:
     project = _project(tmp_path)
-    env = {
-        **os.environ,
-        **entra_emulator.env,
-        "ENTRA_CONSISTENCY_WINDOW_SECONDS": "3",
-        "PULUMI_HOME": str(tmp_path / "home"),
-        "PULUMI_BACKEND_URL": pulumi_engine.backend_url,
-        "PULUMI_CONFIG_PASSPHRASE": "a passphrase of the user's",
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-    }
-
-    def pulumi(*args: str) -> None:
-        subprocess.run([str(pulumi_engine.cli), *args], cwd=project, env=env, check=True)
-
-    def run(*args: str, cwd: Path = project) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "entra_crosstenant", "run", *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+    shell = UserShell.at(project, tmp_path / "home", pulumi_engine, entra_emulator)
+    pulumi, run, env = shell.pulumi, shell.run, shell.env
 
     pulumi("stack", "init", "dev")
     pulumi("config", "set", "--path", "partners[0].name", "fabrikam")
