@@ -48,17 +48,17 @@ SYNC = "identitySynchronization"
 
 
 def test_names_come_from_display_names_and_never_depend_on_graphs_order() -> None:
-    names = {A: "Contoso Ltd.", B: "Contoso ltd", C: None, HOME: "Fabrikam / Zürich"}
+    names = {A: "Contoso Ltd.", B: "Contoso ltd", C: None, HOME: "Fabrikam / Zürich Straße"}
     first = resource_names(names)
     assert first == {
         A: "contoso-ltd-3b0f2a5e",  # two partners slug to "contoso-ltd": both get their id
         B: "contoso-ltd-5b8e2c1a",
         C: "tenant-0d1e2f3a",
-        HOME: "fabrikam-zurich",
+        HOME: "fabrikam-zurich-strasse",
     }
     assert resource_names(dict(reversed(names.items()))) == first
     # Adding a partner never renames one whose name it does not share.
-    assert resource_names({**names, "9" + A[1:]: "Woodgrove"})[HOME] == "fabrikam-zurich"
+    assert resource_names({**names, "9" + A[1:]: "Woodgrove"})[HOME] == "fabrikam-zurich-strasse"
 
 
 def test_variables_are_identifiers_never_keywords_or_builtins() -> None:
@@ -261,3 +261,14 @@ def test_pages_and_throttling_are_followed_and_retries_say_what_they_wait_for(
     assert "HTTP 429; retrying in 0.200 s (Retry-After" in caplog.text
     program = (tmp_path / "__main__.py").read_text()
     assert all(f'partner_tenant_id="{t}"' in program for t in tenants)
+
+
+def test_sync_policies_alone_name_their_partner_by_id() -> None:
+    bodies = [
+        {"tenantId": A, "isServiceProvider": True, SYNC: {"displayName": "Contoso"}},
+        {"tenantId": B, "isServiceProvider": True, SYNC: None},
+    ]
+    text = project.program(project.build(HOME, "v1.0", bodies, {"sync-policies"}))
+    assert "CrossTenantAccessPolicyPartner" not in text and B not in text
+    assert f'    partner_tenant_id="{A}",\n    display_name="Contoso",' in text
+    assert "0 partner configurations and 1 identity-sync policy," in text.replace("\n", " ")

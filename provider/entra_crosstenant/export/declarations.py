@@ -218,9 +218,16 @@ def policy_declaration(tenant_id: str, body: Mapping[str, Any]) -> Declaration:
 # -- names ----------------------------------------------------------------------------------
 
 
+# Letters that do not decompose into ASCII ones, as they are usually spelled out.
+_SPELLED_OUT = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "ł": "l", "Ł": "L"}
+)
+
+
 def slug(text: str) -> str:
     """A resource name from a display name: ASCII letters, digits and dashes."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    spelled = unicodedata.normalize("NFKD", text.translate(_SPELLED_OUT))
+    ascii_text = spelled.encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:32].strip("-")
 
 

@@ -121,7 +121,8 @@ def program(tenant: TenantExport) -> str:
         f"Cross-tenant access of tenant {tenant.tenant_id}.",
         "",
         *textwrap.wrap(
-            f"{n_partners} partner configurations and {n_policies} identity-sync policies, "
+            f"{_count(n_partners, 'partner configuration')} and "
+            f"{_count(n_policies, 'identity-sync policy', 'identity-sync policies')}, "
             f"written by `entra-crosstenant export` from Microsoft Graph {tenant.graph_version} "
             "as the tenant held them. Each is declared with adopt_existing=True: the first "
             f"`pulumi up` takes it over as it is, {takeover}. Settings not declared inherit the "
@@ -131,6 +132,10 @@ def program(tenant: TenantExport) -> str:
         ),
     ]
     return r.module_source(docstring, used, blocks)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _partner_block(export: PartnerExport, used: set[str]) -> list[str]:
