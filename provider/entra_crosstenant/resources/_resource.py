@@ -14,9 +14,24 @@ every resource's state, and an extra constructor level would add a frame to each
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
+from pulumi.dynamic import Resource, ResourceProvider
+
+from entra_crosstenant.graph import GraphError
+from entra_crosstenant.resources import _validation as v
+from entra_crosstenant.resources._provider import CONNECTION_KEY, ProviderError, request_ids
+
+R = TypeVar("R", bound=Resource)
+
+# Hidden input and output of a resource read with `get`: its provider's read() then reports
+# every property as Graph has it (nothing is declared), now and on every later refresh. The input
+# says "get" (the program asks: a missing object is an error), the output "read" (a refresh: a
+# missing object leaves the state, as for any resource).
+LOOKUP_KEY = "__lookup"
+LOOKUP_GET = "get"
+LOOKUP_READ = "read"
 
 
 def _is_default(value: Any, default: Any) -> bool:
@@ -59,3 +74,55 @@ def default_outputs(cls: type, names: Iterable[str], defaults: Mapping[str, Any]
     """Make each argument in `names` read as its default unless the resource registered it."""
     for name in names:
         setattr(cls, name, _DefaultOutput(name, defaults.get(name)))
+
+
+def lookup(
+    cls: type[R],
+    provider: ResourceProvider,
+    resource_name: str,
+    id: pulumi.Input[str],
+    outputs: Iterable[str],
+    connection: Mapping[str, Any] | None,
+    opts: pulumi.ResourceOptions | None,
+) -> R:
+    """Pulumi's `get`: read the object with this id into the program without managing it.
+
+    The engine then calls the provider's read() with these inputs only (the SDK's server falls
+    back to them when there are no prior outputs); every output is registered so that each
+    attribute is Graph's value rather than an argument's default.
+    """
+    props: dict[str, Any] = {
+        **dict.fromkeys(outputs),
+        "partner_tenant_id": id,
+        CONNECTION_KEY: connection,
+        LOOKUP_KEY: LOOKUP_GET,
+    }
+    resource = cls.__new__(cls)
+    Resource.__init__(
+        resource,
+        provider,
+        resource_name,
+        props,
+        pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
+    )
+    return resource
+
+
+def looked_up_tenant(id_: str, props: Mapping[str, Any]) -> str:
+    """The partner tenant a `get` names, checked before it goes into a URL (a read has no check)."""
+    tenant, failure = v.guid(
+        "id", props.get("partner_tenant_id") or id_, what="the partner tenant's ID"
+    )
+    if failure is not None:
+        raise ProviderError(failure.reason)
+    return str(tenant)
+
+
+def lookup_missing(props: Mapping[str, Any], what: str, error: GraphError) -> None:
+    """A `get` of an object Graph does not have fails naming it; a refresh just forgets it."""
+    if props.get(LOOKUP_KEY) == LOOKUP_GET:
+        raise ProviderError(
+            f"there is no {what} in this tenant ({error.method} {error.path}: 404), so `get` has "
+            "nothing to read. Check the id, and which tenant the program reads (its connection "
+            f"or entra-crosstenant:tenantId). ({request_ids(error)})"
+        ) from None

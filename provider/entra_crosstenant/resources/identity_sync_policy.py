@@ -50,7 +50,15 @@ from entra_crosstenant.resources._provider import (
     request_ids,
     unset_in_graph,
 )
-from entra_crosstenant.resources._resource import default_outputs, given_props
+from entra_crosstenant.resources._resource import (
+    LOOKUP_KEY,
+    LOOKUP_READ,
+    default_outputs,
+    given_props,
+    looked_up_tenant,
+    lookup,
+    lookup_missing,
+)
 from entra_crosstenant.resources.partner import CrossTenantAccessPolicyPartner
 
 OnDelete = Literal["delete", "disable", "retain"]
@@ -206,13 +214,18 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
         version = graph_version(props)
         body = graph_body(props)
         client = self.client(props)
+        existing = self._existing(client, tenant, version) if props.get("adopt_existing") else None
+        wrote = True
         try:
-            self._put_when_partner_visible(client, tenant, version, body)
+            if existing is not None:
+                wrote = self._adopt(client, tenant, props, existing)
+            else:
+                self._put_when_partner_visible(client, tenant, version, body)
         except GraphError as error:
             if error.status != 409:
                 raise
-            if props.get("adopt_existing"):
-                client.request("PATCH", policy_path(tenant), version=version, json=body)
+            if props.get("adopt_existing"):  # created since our read: take it over all the same
+                self._adopt(client, tenant, props, self._existing(client, tenant, version) or {})
             elif not self._exactly_as_this_put_writes(client, tenant, props):
                 raise ProviderError(
                     f"an identity-sync policy for partner tenant {tenant} already exists in this "
@@ -225,9 +238,42 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
                 ) from None
             # else an earlier PUT of this create took effect but its answer never reached state:
             # a retry after a lost answer, or an `up` killed before it saved. Nothing to write.
-        outs = self._outputs(props, version, self.written_now())
+        outs = self._outputs(props, version, self.written_now() if wrote else None)
         outs[HOME_TENANT_KEY] = self.home_tenant(props)
         return CreateResult(id_=tenant, outs=outs)
+
+    @staticmethod
+    def _existing(client: GraphClient, tenant: str, version: GraphVersion) -> dict[str, Any] | None:
+        """The policy as Graph has it, or None: adopting reads before it writes."""
+        try:
+            return client.request("GET", policy_path(tenant), version=version) or {}
+        except GraphError as error:
+            if error.status != 404:
+                raise
+            return None
+
+    @staticmethod
+    def _adopt(
+        client: GraphClient, tenant: str, props: Mapping[str, Any], existing: Mapping[str, Any]
+    ) -> bool:
+        """Take over `existing`: PATCH only the declared values Graph does not have yet.
+
+        So a program that declares what the tenant already holds (as `entra-crosstenant export`
+        writes it) takes it over without a write. True when something was written.
+        """
+        live = from_graph(existing)
+        differing = [
+            p for p in PROPERTIES if props.get(p.arg) is not None and props[p.arg] != live[p.arg]
+        ]
+        if differing:
+            values = {p.arg: props[p.arg] for p in differing}
+            client.request(
+                "PATCH",
+                policy_path(tenant),
+                version=graph_version(values),
+                json=graph_body(values, differing),
+            )
+        return bool(differing)
 
     def _exactly_as_this_put_writes(
         self, client: GraphClient, tenant: str, props: Mapping[str, Any]
@@ -271,6 +317,8 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
             ) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        if props.get(LOOKUP_KEY):
+            return self._read_lookup(id_, props)
         tenant = props.get("partner_tenant_id") or id_
         version: GraphVersion = props.get("graph_version") or "v1.0"
         client = self.client(props)
@@ -290,6 +338,27 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
                 outs[prop.arg] = live_values[prop.arg]
         inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
+
+    def _read_lookup(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """A `get`: every property as Graph has it (read from beta, where all of them are)."""
+        tenant = looked_up_tenant(id_, props)
+        client = self.client(props)
+        try:
+            live = client.request("GET", policy_path(tenant), version="beta")
+        except GraphError as error:
+            if error.status != 404:
+                raise
+            lookup_missing(props, f"identity-sync policy for partner tenant {tenant}", error)
+            return ReadResult(None, {})
+        outs: dict[str, Any] = {
+            **{k: val for k, val in props.items() if val is not None and k != "__provider"},
+            **from_graph(live or {}),
+            LOOKUP_KEY: LOOKUP_READ,
+            "partner_tenant_id": tenant,
+            "graph_version": "beta",
+            HOME_TENANT_KEY: props.get(HOME_TENANT_KEY) or self.home_tenant(props),
+        }
+        return ReadResult(id_, outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         tenant = news["partner_tenant_id"]
@@ -449,6 +518,30 @@ class CrossTenantIdentitySyncPolicyPartner(
             IdentitySyncPolicyProvider(),
             resource_name,
             given_props(props, _DEFAULTS, ("graph_version", HOME_TENANT_KEY)),
+            opts,
+        )
+
+    @classmethod
+    def get(
+        cls,
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        connection: Connection | None = None,
+    ) -> "CrossTenantIdentitySyncPolicyPartner":
+        """Read the identity-sync policy of partner tenant `id` into the program, unmanaged.
+
+        Pulumi's `get`: every output is Graph's value (read from beta, so the group-sync flags
+        show too), read again on each `up` and `refresh`; `destroy` leaves it alone.
+        """
+        return lookup(
+            cls,
+            IdentitySyncPolicyProvider(),
+            resource_name,
+            id,
+            (*(p.arg for p in PROPERTIES), "graph_version", HOME_TENANT_KEY),
+            connection.to_input() if connection is not None else None,
             opts,
         )
 

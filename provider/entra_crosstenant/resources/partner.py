@@ -62,7 +62,15 @@ from entra_crosstenant.resources._provider import (
     request_ids,
     unset_in_graph,
 )
-from entra_crosstenant.resources._resource import default_outputs, given_props
+from entra_crosstenant.resources._resource import (
+    LOOKUP_KEY,
+    LOOKUP_READ,
+    default_outputs,
+    given_props,
+    looked_up_tenant,
+    lookup,
+    lookup_missing,
+)
 from entra_crosstenant.resources.policy_types import (
     AppServiceConnectInput,
     B2BSettingInput,
@@ -229,20 +237,59 @@ class PartnerProvider(GraphResourceProvider):
         tenant = props["partner_tenant_id"]
         declared = {SETTINGS[a]: props[a] for a in SETTINGS if props.get(a) is not None}
         client = self.client(props)
-        try:
-            live = client.request(
-                "POST",
-                PARTNERS,
-                version=graph_version(props),
-                json={"tenantId": tenant, **declared},
-            )
-        except GraphError as error:
-            if error.status != 409:
-                raise
-            live = self._resolve_conflict(client, props, declared, error)
-        outs = self._outputs(props, live or {}, self.written_now())
+        existing = self._existing(client, props) if props.get("adopt_existing") else None
+        live: dict[str, Any] | None
+        if existing is not None:
+            live, wrote = self._adopt(client, props, declared, existing)
+        else:
+            wrote = True
+            try:
+                live = client.request(
+                    "POST",
+                    PARTNERS,
+                    version=graph_version(props),
+                    json={"tenantId": tenant, **declared},
+                )
+            except GraphError as error:
+                if error.status != 409:
+                    raise
+                live = self._resolve_conflict(client, props, declared, error)
+        outs = self._outputs(props, live or {}, self.written_now() if wrote else None)
         outs[HOME_TENANT_KEY] = self.home_tenant(props)
         return CreateResult(id_=tenant, outs=outs)
+
+    @staticmethod
+    def _existing(client: GraphClient, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The partner configuration as Graph has it, or None: adopting reads before it writes."""
+        try:
+            path = partner_path(props["partner_tenant_id"])
+            return client.request("GET", path, version=graph_version(props)) or {}
+        except GraphError as error:
+            if error.status != 404:
+                raise
+            return None
+
+    @staticmethod
+    def _adopt(
+        client: GraphClient,
+        props: Mapping[str, Any],
+        declared: dict[str, Any],
+        existing: dict[str, Any],
+    ) -> tuple[dict[str, Any], bool]:
+        """Take over `existing`: PATCH only the declared settings Graph does not have yet.
+
+        So a program that declares what the tenant already holds (as `entra-crosstenant export`
+        writes it) takes every object over without a write.
+        """
+        body = {g: value for g, value in declared.items() if not matches(value, existing.get(g))}
+        if body:
+            version: GraphVersion = (
+                "beta" if any(_PARTNER_TYPE.properties[g].beta_only for g in body) else "v1.0"
+            )
+            client.request(
+                "PATCH", partner_path(props["partner_tenant_id"]), version=version, json=body
+            )
+        return {**existing, **body}, bool(body)
 
     def _resolve_conflict(
         self,
@@ -278,11 +325,7 @@ class PartnerProvider(GraphResourceProvider):
                 "an interrupted `pulumi up` created it before the declaration changed). "
                 f"({request_ids(error)})"
             ) from None
-        if declared:
-            client.request(
-                "PATCH", partner_path(tenant), version=graph_version(props), json=declared
-            )
-        return {**(existing or {}), **declared}
+        return self._adopt(client, props, declared, existing or {})[0]
 
     def _resolve_soft_deleted(
         self,
@@ -377,18 +420,35 @@ class PartnerProvider(GraphResourceProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        tenant = props.get("partner_tenant_id") or id_
+        is_lookup = bool(props.get(LOOKUP_KEY))
+        tenant = (
+            looked_up_tenant(id_, props) if is_lookup else props.get("partner_tenant_id") or id_
+        )
+        # A lookup declares nothing: read beta, where every property is, and report them all.
+        version = "beta" if is_lookup else graph_version(props)
         client = self.client(props)
         try:
             live = self.retry_not_found(
-                lambda: client.request("GET", partner_path(tenant), version=graph_version(props)),
+                lambda: client.request("GET", partner_path(tenant), version=version),
                 until=self.settle_deadline(props),
             )
         except GraphError as error:
-            if error.status == 404:
-                return ReadResult(None, {})
-            raise
-        outs = self._outputs(props, live or {}, props.get(LAST_WRITE_KEY))
+            if error.status != 404:
+                raise
+            if is_lookup:
+                lookup_missing(props, f"partner configuration for tenant {tenant}", error)
+            return ReadResult(None, {})
+        live = live or {}
+        if is_lookup:  # report every setting: as if all were declared
+            props = {k: val for k, val in props.items() if val is not None}
+            props.update(
+                {"partner_tenant_id": tenant, **{a: live.get(g) for a, g in SETTINGS.items()}}
+            )
+        outs = self._outputs(props, live, props.get(LAST_WRITE_KEY))
+        if is_lookup:
+            outs[LOOKUP_KEY] = LOOKUP_READ
+            outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY) or self.home_tenant(props)
+            return ReadResult(id_, outs)
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
         inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
@@ -552,6 +612,32 @@ class CrossTenantAccessPolicyPartner(
         # Not an output (the input `connection` is): the Python object, for resources declared
         # with partner= to live in the same tenant.
         self._entra_connection = connection
+
+    @classmethod
+    def get(
+        cls,
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        connection: Connection | None = None,
+    ) -> "CrossTenantAccessPolicyPartner":
+        """Read the partner configuration for tenant `id` into the program without managing it.
+
+        Pulumi's `get`: every output is Graph's value (read from beta, so beta-only settings
+        show too), read again on each `up` and `refresh`; `destroy` leaves it alone.
+        """
+        partner = lookup(
+            cls,
+            PartnerProvider(),
+            resource_name,
+            id,
+            (*SETTINGS, "is_in_multi_tenant_organization", HOME_TENANT_KEY),
+            connection.to_input() if connection is not None else None,
+            opts,
+        )
+        partner._entra_connection = connection
+        return partner
 
 
 default_outputs(

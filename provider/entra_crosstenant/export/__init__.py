@@ -1,0 +1,14 @@
+"""`entra-crosstenant export`: bring an existing tenant's cross-tenant configuration under code.
+
+It reads one tenant's partner configurations and identity-sync policies from Microsoft Graph and
+writes a ready Pulumi project (Pulumi.yaml, __main__.py, Pulumi.<stack>.yaml) that declares each
+object as the tenant holds it, with `adopt_existing=True`, so that the first `pulumi up` takes
+everything over without a write. `pulumi import` cannot adopt dynamic resources
+(pulumi/pulumi#16175); this is the way in. See docs/export.md.
+
+    python -m entra_crosstenant.export --out infra/tenant
+"""
+
+from entra_crosstenant.export.command import add_parser, configure, main, run
+
+__all__ = ["add_parser", "configure", "main", "run"]
