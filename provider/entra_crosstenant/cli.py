@@ -2,10 +2,11 @@
 
     entra-crosstenant run {preview,up,refresh,destroy} [--stack S] [--cwd DIR]
         [--policy-pack DIR [--policy-pack-config FILE]]...
+    entra-crosstenant export [--out DIR] [--include ...] [--partner ID ...]
 
-runs a Pulumi Python project through the Automation API, for machines without the Python
-language host (`entra_crosstenant.project`). Each command is a subparser with its own handler,
-so later commands sit beside `run`.
+`run` runs a Pulumi Python project through the Automation API, for machines without the Python
+language host (`entra_crosstenant.project`); `export` writes a project that adopts an existing
+tenant (`entra_crosstenant.export`). Each command is a subparser with its own handler.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON config of the --policy-pack in the same position",
     )
     run.set_defaults(handler=_run)
+    from entra_crosstenant import export
+
+    export.add_parser(commands)
     return parser
 
 

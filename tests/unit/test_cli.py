@@ -118,3 +118,12 @@ def test_commands_are_subparsers_so_more_can_join_run() -> None:
     )
     with pytest.raises(SystemExit):
         parser.parse_args(["run", "import"])
+
+
+def test_export_is_a_subcommand_of_the_console_script() -> None:
+    """`entra-crosstenant export` is wired in, with export's own options."""
+    from entra_crosstenant.export import command
+
+    args = build_parser().parse_args(["export", "--out", "infra/tenant"])
+    assert args.handler is command.run
+    assert str(args.out) == "infra/tenant"

@@ -6,7 +6,7 @@ object as the tenant holds it, with `adopt_existing=True`, so that the first `pu
 everything over without a write. `pulumi import` cannot adopt dynamic resources
 (pulumi/pulumi#16175); this is the way in. See docs/export.md.
 
-    python -m entra_crosstenant.export --out infra/tenant
+    entra-crosstenant export --out infra/tenant
 """
 
 from entra_crosstenant.export.command import add_parser, configure, main, run
