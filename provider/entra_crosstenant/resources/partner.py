@@ -62,6 +62,7 @@ from entra_crosstenant.resources._provider import (
     unset_in_graph,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
+from entra_crosstenant.resources._snapshot import Listing
 from entra_crosstenant.resources.policy_types import (
     AppServiceConnectInput,
     B2BSettingInput,
@@ -75,6 +76,10 @@ from entra_crosstenant.resources.policy_types import (
 
 PARTNERS = "/policies/crossTenantAccessPolicy/partners"
 DELETED_PARTNERS = "/policies/deletedItems/crossTenantPartners"
+# Every partner of a tenant with its identity-sync policy, as refresh reads them ("List
+# partners": "use the $expand parameter to list the user synchronization policy for all partner
+# configurations"). No $select: the reads compare every setting and record Graph's own flags.
+PARTNERS_LISTING = Listing(PARTNERS, (("$expand", "identitySynchronization"),))
 
 OnSoftDeleted = Literal["fail", "restore", "purge"]
 GraphVersion = Literal["v1.0", "beta"]
@@ -314,18 +319,20 @@ class PartnerProvider(GraphResourceProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """From the tenant's partner listing when there is one (resources/_snapshot.py), else
+        one GET; gone (None) only for a 404 or an absence after the consistency window."""
         tenant = props.get("partner_tenant_id") or id_
-        client = self.client(props)
-        try:
-            live = self.retry_not_found(
-                lambda: client.request("GET", partner_path(tenant), version=graph_version(props)),
-                until=self.settle_deadline(props),
-            )
-        except GraphError as error:
-            if error.status == 404:
-                return ReadResult(None, {})
-            raise
-        outs = self._outputs(props, live or {}, props.get(LAST_WRITE_KEY))
+        live = self.read_listed(
+            props,
+            PARTNERS_LISTING,
+            tenant,
+            version=graph_version(props),
+            path=partner_path(tenant),
+            pick=lambda partner: partner,
+        )
+        if live is None:
+            return ReadResult(None, {})
+        outs = self._outputs(props, live, props.get(LAST_WRITE_KEY))
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
         inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
