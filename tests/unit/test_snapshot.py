@@ -14,6 +14,7 @@ from entra_crosstenant.graph import GraphClient, GraphError, Throttled
 from entra_crosstenant.resources import _snapshot
 from entra_crosstenant.resources._provider import HOME_TENANT_KEY, GraphResourceProvider
 from entra_crosstenant.resources._snapshot import (
+    NOT_SAID,
     Listing,
     ListingFailed,
     Snapshots,
@@ -318,7 +319,7 @@ def live(snapshots: Snapshots, key: str, get: Reads, *, written_until: float) ->
         "v1.0",
         LISTING,
         key,
-        pick=lambda item: item.get("child"),
+        pick=lambda item: item.get("child", NOT_SAID),
         get=get,
         settle_deadline=written_until,
         snapshots=snapshots,
@@ -344,12 +345,17 @@ def test_read_live_answers_from_the_snapshot_and_falls_back_to_one_get() -> None
     snapshots.drop(TENANT)
     assert live(snapshots, A, get, written_until=long_ago) is None
     assert live(snapshots, A, get, written_until=just_now) == {"name": "from GET"}
+    # The item does not say (the expanded property left out, not null): one GET decides.
+    lister.items = {A: {"tenantId": A}}
+    snapshots.drop(TENANT)
+    assert live(snapshots, A, get, written_until=long_ago) == {"name": "from GET"}
+    assert get.calls == 3
     # No snapshot (the listing failed): every read is its own GET.
     lister.error = throttled()
     snapshots.drop(TENANT)
     assert live(snapshots, A, get, written_until=long_ago) == {"name": "from GET"}
-    assert get.calls == 3
-    assert lister.calls == 3
+    assert get.calls == 4
+    assert lister.calls == 4
 
 
 def test_the_partner_listing_expands_the_sync_policy_and_selects_nothing() -> None:

@@ -275,12 +275,13 @@ def _dropping_snapshots(write: Callable[..., T]) -> Callable[..., T]:
     its props name before and after it runs."""
 
     @functools.wraps(write)
-    def wrapped(self: GraphResourceProvider, *args: Any) -> T:
-        tenants = {self.home_tenant(a) for a in args if isinstance(a, Mapping)} or {None}
+    def wrapped(self: GraphResourceProvider, *args: Any, **kwargs: Any) -> T:
+        props = [a for a in (*args, *kwargs.values()) if isinstance(a, Mapping)]
+        tenants = {self.home_tenant(p) for p in props} or {None}
         for tenant in tenants:
             _snapshot.SNAPSHOTS.drop(tenant)
         try:
-            return write(self, *args)
+            return write(self, *args, **kwargs)
         finally:
             for tenant in tenants:
                 _snapshot.SNAPSHOTS.drop(tenant)

@@ -20,7 +20,8 @@ it, and the reads that follow are answered from that listing (the tenant's *snap
   snapshot's lifetime, and the reads fall back to one GET each rather than fail the refresh.
 - An object missing from a snapshot is gone only if its last write (recorded in state) is older
   than the consistency window; a recent write may not have reached the replica the listing read,
-  so then one GET decides, with the usual polling of replication lag (`read_live`).
+  so then one GET decides, with the usual polling of replication lag (`read_live`). A listed item
+  that does not say either way (the expanded property left out, not null) is read with one GET.
 
 Another kind of object plugs in with a `Listing` of the collection that holds it (path, query
 options, the property that keys it) and a `GraphResourceProvider.read_listed` call in its
@@ -63,6 +64,16 @@ class Listing:
 
 class ListingFailed(Exception):
     """The listing could not be completed for a reason of its own (not a Graph error)."""
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "NOT_SAID"
+
+
+# What a `pick` returns when the listed item does not say whether the object exists (an expanded
+# property left out rather than null): the read asks Graph with one GET.
+NOT_SAID: Any = _Unknown()
 
 
 def snapshot_seconds(environ: Mapping[str, str] = os.environ) -> float:
@@ -215,10 +226,10 @@ def read_live(
 ) -> JSON | None:
     """The object as Graph has it, or None when it is gone.
 
-    From the tenant's snapshot when it holds the object (`pick` takes it out of the listed item);
-    gone when the snapshot lacks it and its last write is older than the consistency window
-    (`settle_deadline`, wall clock); otherwise `get()`: one GET, which polls replication lag and
-    returns None for a 404.
+    From the tenant's snapshot when it holds the object (`pick` takes it out of the listed item:
+    the object, None when the item says there is none, or `NOT_SAID`); gone when the snapshot
+    lacks it and its last write is older than the consistency window (`settle_deadline`, wall
+    clock); otherwise `get()`: one GET, which polls replication lag and returns None for a 404.
     """
     snapshot = snapshots.get(client, tenant, listing, version)
     if snapshot is not None:
@@ -226,6 +237,6 @@ def read_live(
         found = pick(item) if item is not None else None
         if isinstance(found, Mapping):
             return dict(found)
-        if time.time() >= settle_deadline:
+        if found is None and time.time() >= settle_deadline:
             return None
     return get()

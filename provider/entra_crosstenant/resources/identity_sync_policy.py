@@ -51,6 +51,7 @@ from entra_crosstenant.resources._provider import (
     unset_in_graph,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
+from entra_crosstenant.resources._snapshot import NOT_SAID
 from entra_crosstenant.resources.partner import PARTNERS_LISTING, CrossTenantAccessPolicyPartner
 
 OnDelete = Literal["delete", "disable", "retain"]
@@ -280,7 +281,7 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
             tenant,
             version=props.get("graph_version") or "v1.0",
             path=policy_path(tenant),
-            pick=lambda partner: partner.get("identitySynchronization"),
+            pick=lambda partner: partner.get("identitySynchronization", NOT_SAID),
         )
         if live is None:
             return ReadResult(None, {})  # gone: the engine drops it from state
