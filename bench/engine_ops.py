@@ -1,4 +1,5 @@
-"""One workload through the real engine: create, no-change preview and up, refresh, update, destroy.
+"""One workload through the real engine: create, no-change preview and up, refresh (also as
+`preview --refresh` and `up --refresh`), update, destroy.
 
 Each operation is timed from the Automation API call to its return (CLI start-up, program run,
 provider start-up, every RPC and the state writes included: what a user waits for), with the
@@ -22,9 +23,21 @@ from entra_crosstenant.testing import PulumiEngine
 
 PROJECT = "bench"
 # The operations in the order they run; each starts from the state the previous one left.
-ENGINE_OPS = ("create", "preview", "up-unchanged", "refresh", "update", "destroy")
+ENGINE_OPS = (
+    "create",
+    "preview",
+    "up-unchanged",
+    "refresh",
+    "preview-refresh",
+    "up-refresh",
+    "update",
+    "destroy",
+)
+# Operations that read every resource (a refresh first): their Graph calls are a refresh's.
+REFRESH_OPS = ("refresh", "preview-refresh", "up-refresh")
 PLUGIN = "pulumi-resource-pulumi-python"
-# How the dynamic-provider plugin is started: the SDK's server as shipped, or ours around it.
+# How the dynamic-provider plugin is started: the SDK's server as shipped (4 gRPC workers: what
+# a normal Pulumi install runs), or ours around it (32 workers: what `make setup` installs).
 SERVERS = {
     "stock": "pulumi.dynamic",
     "lifted": "entra_crosstenant._dynamic_server",
@@ -194,8 +207,12 @@ def _operate(stack: auto.Stack, op: str, kwargs: dict[str, Any]) -> dict[str, in
     changes: Mapping[Any, int] | None
     if op in ("create", "up-unchanged", "update"):
         changes = stack.up(**kwargs).summary.resource_changes
+    elif op == "up-refresh":
+        changes = stack.up(refresh=True, **kwargs).summary.resource_changes
     elif op == "preview":
         changes = stack.preview(**kwargs).change_summary
+    elif op == "preview-refresh":
+        changes = stack.preview(refresh=True, **kwargs).change_summary
     elif op == "refresh":
         changes = stack.refresh(**kwargs).summary.resource_changes
     elif op == "destroy":

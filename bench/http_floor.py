@@ -1,19 +1,20 @@
 """The HTTP floor: the same Graph calls as one Pulumi operation, from a plain `requests` script.
 
-One token, one keep-alive `requests.Session` trusting only the emulator's CA, and for each partner
-tenant exactly the calls the operation needs (the minimum our provider should make):
+One token, one keep-alive `requests.Session` trusting only the emulator's CA, and exactly the calls
+the operation needs (the minimum our provider should make):
 
 | op | per partner tenant (full workload) | sync-only |
 |---|---|---|
 | create | POST partner, then PUT identitySynchronization | PUT |
-| refresh | GET partner, GET identitySynchronization | GET |
 | update | PATCH identitySynchronization (its display name) | PATCH |
 | destroy | DELETE identitySynchronization, then DELETE partner | DELETE |
+| refresh | one listing per tenant: partners, `$expand=identitySynchronization`, all pages | same |
 
 `parallel` threads each take whole partner tenants (so a policy never races its partner), which is
-the engine's schedule at that parallelism. Run as a process so its memory and interpreter are its
-own: `python -m bench.http_floor < config.json` prints one JSON line. The secret comes on stdin,
-never on the command line.
+the engine's schedule at that parallelism; a listing's pages follow one another, so a refresh is
+sequential at any parallelism. Run as a process so its memory and interpreter are its own:
+`python -m bench.http_floor < config.json` prints one JSON line. The secret comes on stdin, never
+on the command line.
 """
 
 from __future__ import annotations
@@ -69,14 +70,24 @@ class Floor:
         response.raise_for_status()
         self.headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> None:
-        response = self.session.request(
-            method, f"{self.url}{path}", json=body, headers=self.headers, timeout=60
-        )
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """One call to `path` (a path on the emulator, or a full `@odata.nextLink`)."""
+        url = path if path.startswith("https://") else f"{self.url}{path}"
+        response = self.session.request(method, url, json=body, headers=self.headers, timeout=60)
         with self._lock:
             self.statuses[response.status_code] += 1
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+        return response.json() if response.content else None
+
+    def list_partners(self) -> int:
+        """Every partner with its sync policy, all pages; how many there are."""
+        page = self.call("GET", f"{PARTNERS}?$expand=identitySynchronization")
+        count = len(page["value"])
+        while page.get("@odata.nextLink"):
+            page = self.call("GET", page["@odata.nextLink"])
+            count += len(page["value"])
+        return count
 
     def tenant_calls(self, op: str, index: int, tenant: str) -> None:
         full = self.config["workload"] == "full"
@@ -92,10 +103,6 @@ class Floor:
             self.call(
                 "PUT", sync, {"displayName": name, "userSyncInbound": {"isSyncAllowed": True}}
             )
-        elif op == "refresh":
-            if full:
-                self.call("GET", f"{PARTNERS}/{tenant}")
-            self.call("GET", sync)
         elif op == "update":
             self.call(
                 "PATCH", sync, {"displayName": display_name(index, self.config["generation"])}
@@ -116,7 +123,11 @@ class Floor:
         ]
         started = time.perf_counter()
         self.token()
-        if int(self.config["parallel"]) <= 1:
+        if op == "refresh":
+            listed = self.list_partners()
+            if listed != len(partners):
+                raise RuntimeError(f"listed {listed} partners, expected {len(partners)}")
+        elif int(self.config["parallel"]) <= 1:
             for job in jobs:
                 job()
         else:

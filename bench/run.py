@@ -1,11 +1,12 @@
 """Run every benchmark and write bench/results/: `python -m bench.run` (or `make bench`).
 
 For each N: our resources through the real engine (create, no-change preview, no-change up,
-refresh, an update of every display name, destroy), the engine floor (same program with Echo,
-no network), the HTTP floor (the same Graph calls from plain requests, sequential and at the
-engine's parallelism) and the SDK peer (the creates with msgraph-sdk), all against one emulator
-with the same latency. Then the thread-pool sweep: create at one N with the engine's --parallel
-at several values, with the SDK's stock 4-thread server and with ours. See bench/README.md.
+refresh, `preview --refresh`, `up --refresh`, an update of every display name, destroy), with the
+SDK's stock provider server (what users get) and again with the widened one; the engine floor
+(same program with Echo, no network), the HTTP floor (the same Graph calls from plain requests,
+sequential and at the engine's parallelism) and the SDK peer (the creates with msgraph-sdk), all
+against one emulator with the same latency. Then the thread-pool sweep: create at one N with the
+engine's --parallel at several values, with both servers. See bench/README.md.
 
     python -m bench.run --quick                 # smoke run: N=1,10, small sweep (a few minutes)
     python -m bench.run                         # N=1,10,100,500, latency 40 ms (about an hour)
@@ -37,6 +38,7 @@ from entra_crosstenant.testing import PulumiEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_OPS = ("create", "refresh", "update", "destroy")
+SYSTEM_OURS, SYSTEM_FLOOR = "ours", "engine floor"
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Options:
     repeat: int
     out: Path
     parallel: int | None
-    server: str
+    servers: list[str]  # the first is the main column (and the engine floor's); then others
     workload: workload.Workload
     sweep_n: int
     sweep_parallel: list[int]
@@ -69,6 +71,7 @@ class Context:
     pulumi_sdk: str = importlib.metadata.version("pulumi")
     python: str = platform.python_version()
     engine_parallel: int = 0
+    servers: list[str] = field(default_factory=list)
     peer: str = ""
     peer_error: str = ""
     options: dict[str, Any] = field(default_factory=dict)
@@ -85,10 +88,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "--parallel", type=int, default=None, help="engine --parallel (default: the CLI's own)"
     )
     parser.add_argument(
-        "--server",
-        choices=sorted(engine_ops.SERVERS),
-        default="lifted",
-        help="provider server for the main runs: lifted (what setup installs) or the SDK's stock",
+        "--servers",
+        default="stock,lifted",
+        help="provider servers to run ours with, comma-separated; the first is the main column "
+        "(and the engine floor's): stock (the SDK's, 4 workers: what users get), lifted (ours, "
+        "what `make setup` installs)",
     )
     parser.add_argument(
         "--workload", choices=["auto", "full", "sync-only"], default="auto", help="see workload.py"
@@ -117,13 +121,16 @@ def parse_args(argv: list[str] | None = None) -> Options:
     chosen: workload.Workload = (
         workload.available_workload() if args.workload == "auto" else args.workload
     )
+    servers = [x.strip() for x in args.servers.split(",") if x.strip()]
+    if not servers or any(x not in engine_ops.SERVERS for x in servers):
+        parser.error(f"--servers takes names from {sorted(engine_ops.SERVERS)}")
     return Options(
         ns=[int(x) for x in ns.split(",") if x.strip()],
         latency_ms=args.latency_ms,
         repeat=args.repeat or 1,
         out=args.out.resolve(),
         parallel=args.parallel,
-        server=args.server,
+        servers=list(dict.fromkeys(servers)),
         workload=chosen,
         sweep_n=args.sweep_n or (10 if quick else 100),
         sweep_parallel=[] if args.no_sweep else [int(x) for x in sweep.split(",") if x.strip()],
@@ -214,8 +221,9 @@ class Runner:
             [str(cli), "version"], capture_output=True, text=True
         ).stdout.strip()
         self.ctx.engine_parallel = o.parallel or cli_default_parallel(cli)
+        self.ctx.servers = o.servers
         self.log(
-            f"bench: N={o.ns} latency={o.latency_ms}ms workload={o.workload} server={o.server} "
+            f"bench: N={o.ns} latency={o.latency_ms}ms workload={o.workload} servers={o.servers} "
             f"engine parallel={self.ctx.engine_parallel} repeat={o.repeat} "
             f"load={self.ctx.load_before} work={self.work}"
         )
@@ -249,25 +257,26 @@ class Runner:
     ) -> None:
         o = self.o
         partners = workload.partner_ids(n)
-        for system in ("ours", "engine floor"):
+        runs = [(SYSTEM_OURS, server) for server in o.servers] + [(SYSTEM_FLOOR, o.servers[0])]
+        for system, server in runs:
             self.fresh(emulator, partners)
-            self.log(f"[{repeat}] {system} n={n}")
+            self.log(f"[{repeat}] {system} n={n} ({server} server)")
             run = EngineRun(
                 system=system,
                 workload=o.workload,
                 partners=partners,
                 emulator=emulator,
-                root=roots[o.server],
-                server=o.server,
-                work=self.work / f"r{repeat}-n{n}-{system.replace(' ', '-')}",
+                root=roots[server],
+                server=server,
+                work=self.work / f"r{repeat}-n{n}-{system.replace(' ', '-')}-{server}",
                 parallel=o.parallel,
                 repeat=repeat,
                 log=self.log,
             )
             rows = run.run()
             self.add(*rows)
-            if system == "ours":
-                self.check_ours(emulator, n, rows)
+            if system == SYSTEM_OURS:
+                self.check_ours(emulator, n, server, rows)
         for parallel in sorted({1, 4, self.ctx.engine_parallel}):
             self.fresh(emulator, partners)
             for op in HTTP_OPS:
@@ -301,26 +310,32 @@ class Runner:
                 self.add(row)
                 self.log(engine_ops.one_line(row))
 
-    def check_ours(self, emulator: Emulator, n: int, rows: list[Row]) -> None:
+    def check_ours(self, emulator: Emulator, n: int, server: str, rows: list[Row]) -> None:
         """The runs must have done the work: every resource created, updated, deleted."""
         left = len(emulator.control.list_objects("sync"))
         if left:
-            self.ctx.checks.append(f"N={n}: {left} sync policies left in Graph after destroy")
+            self.ctx.checks.append(
+                f"N={n} ({server}): {left} sync policies left in Graph after destroy"
+            )
         stack_and_ours = n * workload.resources_per_partner(self.o.workload) + 1
         want = {
             "create": ("create", stack_and_ours),
             "preview": ("same", stack_and_ours),
             "up-unchanged": ("same", stack_and_ours),
             "refresh": ("same", stack_and_ours),
+            "preview-refresh": ("same", stack_and_ours),
+            "up-refresh": ("same", stack_and_ours),
             "update": ("update", n),
             "destroy": ("delete", stack_and_ours),
         }
         for row in rows:
             kind, count = want[row.op]
             if row.changes.get(kind, 0) != count:
-                self.ctx.checks.append(f"N={n} {row.op}: {row.changes}, expected {kind}={count}")
+                self.ctx.checks.append(
+                    f"N={n} {row.op} ({server}): {row.changes}, expected {kind}={count}"
+                )
             if row.note:
-                self.ctx.checks.append(f"N={n} {row.op}: {row.note}")
+                self.ctx.checks.append(f"N={n} {row.op} ({server}): {row.note}")
 
     def sweep(self, emulator: Emulator, roots: dict[str, Path]) -> None:
         o = self.o

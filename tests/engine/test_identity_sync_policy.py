@@ -2,7 +2,8 @@
 
 Each test asserts the end state in Graph (the emulator's objects), in Pulumi's state, and the
 Graph calls each operation made (the emulator's request log): create 1 write, update 1 write,
-refresh 1 read, delete 1 write, preview 0 (and one token request, to check the credentials).
+refresh 1 listing of the tenant's partners, delete 1 write, preview 0 (and one token request, to
+check the credentials).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from entra_crosstenant import CrossTenantIdentitySyncPolicyPartner
 from tests.engine.support import Deployment, secret_values
 
 PARTNER = "9c5d131d-b1c3-4fc4-9e3f-c6557947d551"
-PATH = f"/v1.0/policies/crossTenantAccessPolicy/partners/{PARTNER}/identitySynchronization"
+PARTNERS = "/v1.0/policies/crossTenantAccessPolicy/partners"
+PATH = f"{PARTNERS}/{PARTNER}/identitySynchronization"
 TYPE = "CrossTenantIdentitySyncPolicyPartner"
 
 
@@ -68,7 +70,7 @@ def test_lifecycle_up_preview_update_drift_refresh_destroy(deployment: Deploymen
     )
     mark = deployment.mark()
     stack.refresh()
-    assert deployment.calls(mark) == [("GET", PATH, 200)]
+    assert deployment.calls(mark) == [("GET", PARTNERS, 200)]  # the policy, expanded: listed
     (recorded,) = deployment.resources(stack, TYPE)
     assert recorded["outputs"]["user_sync_allowed"] is False
     assert recorded["outputs"]["display_name"] == "Fabrikam Ltd"
@@ -270,9 +272,12 @@ def test_replication_lag_window_is_tolerated(deployment: Deployment) -> None:
     stack = deployment.stack("lag", policy_program(args), ENTRA_CONSISTENCY_WINDOW_SECONDS="40")
     stack.up()
     mark = deployment.mark()
-    stack.refresh()  # inside the lag window: the first GET 404s, the provider waits it out
+    # Inside the lag window: the listing lacks the policy, which was written moments ago, so
+    # it is not taken for gone: its own GET 404s, and the provider waits the lag out.
+    stack.refresh()
     reads = deployment.calls(mark)
-    assert reads[0] == ("GET", PATH, 404) and reads[-1] == ("GET", PATH, 200)
+    assert reads[0] == ("GET", PARTNERS, 200)
+    assert reads[1] == ("GET", PATH, 404) and reads[-1] == ("GET", PATH, 200)
     (recorded,) = deployment.resources(stack, TYPE)
     assert recorded["outputs"]["display_name"] == "Fabrikam"
     stack.destroy()

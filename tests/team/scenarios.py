@@ -208,10 +208,17 @@ class FaultReport:
     lag_ms: int = 0
     failure: str = ""
     lost: list[str] = field(default_factory=list)
+    # A refresh whose partner listing failed for good: listing attempts, and the reads that fell
+    # back to one GET each.
+    listing_attempts: int = 0
+    fallback_reads: int = 0
+
+
+LISTING_PATH = "/v1.0/policies/crossTenantAccessPolicy/partners"
 
 
 def sync_path(tenant: str) -> str:
-    return f"/v1.0/policies/crossTenantAccessPolicy/partners/{tenant}/identitySynchronization"
+    return f"{LISTING_PATH}/{tenant}/identitySynchronization"
 
 
 def _spread_faults(
@@ -246,11 +253,14 @@ def transient_faults(
     team: Team, *, seed: int, count: int, share: float = 0.4, lag_ms: int = 8000
 ) -> FaultReport:
     """`count` creates under 429/503/504/dropped connections and replication lag, in one `up`;
-    then a refresh inside the lag window, under read faults, that must not lose anything.
+    then a refresh inside the lag window, under read faults (on the tenant's partner listing and
+    on the policies the listing misses), that must not lose anything; then a refresh whose
+    listing fails for good, whose reads fall back to one GET each.
 
     The lag is long enough that the refresh (started a few seconds after the last writes) meets
     it, and the provider's consistency window (20 s here) is longer than the lag, as Entra's
-    30 s default is longer than its usual replication delay."""
+    30 s default is longer than its usual replication delay: policies the lagging listing lacks
+    were written moments ago, so each is read with its own GET, not taken for gone."""
     rng = random.Random(seed)  # noqa: S311 - seeded, reproducible test data
     report = FaultReport(seed, count, lag_ms=lag_ms)
     declared = partners(count, group=0xFA00 + seed % 0xFF, label="Faulty")
@@ -263,13 +273,41 @@ def transient_faults(
         team.run(stack, "up")
     except auto.CommandError as error:
         report.lost.append(f"the up did not converge: {str(error)[-2000:]}")
+    for kind in ("429 Retry-After", "503"):  # the listing retries on its own
+        rule = team.control.add_fault(method="GET", path=LISTING_PATH, **TRANSIENT[kind])
+        rules[rule["id"]] = f"GET list {kind}"
     team.run(stack, "refresh")  # right after the writes: inside the lag window
     team.control.set_lag(0)
-    report.injected = _hits(team, rules)
     report.lost += converged(team, stack, declared)
     if not no_changes(team.run(stack, "preview")):
         report.lost.append("preview after the faulty up shows changes")
+    _refresh_without_listing(team, stack, report)  # meets the read faults the listing spared
+    report.injected = _hits(team, rules)
+    report.lost += converged(team, stack, declared)
     return report
+
+
+def _refresh_without_listing(team: Team, stack: auto.Stack, report: FaultReport) -> None:
+    """A refresh whose listing fails for good (a 500, which no client retries) still reads
+    every policy: the listing is given up once, and each read falls back to its own GET
+    (retrying its own transient faults)."""
+    broken = team.control.add_fault(method="GET", path=LISTING_PATH, status=500, count=None)
+    mark = team.control.last_seq()
+    try:
+        team.run(stack, "refresh")
+    except auto.CommandError as error:
+        report.lost.append(f"a refresh with a failing listing failed: {str(error)[-2000:]}")
+    finally:
+        team.control.delete_fault(broken["id"])
+    reads = [r for r in team.control.requests(since=mark) if r["method"] == "GET"]
+    report.listing_attempts = sum(1 for r in reads if r["path"] == LISTING_PATH)
+    report.fallback_reads = len(
+        {
+            r["path"]
+            for r in reads
+            if r["path"].endswith("/identitySynchronization") and r["status"] == 200
+        }
+    )
 
 
 def persistent_forbidden(team: Team, *, seed: int, count: int) -> FaultReport:

@@ -13,10 +13,15 @@ POLICIES = 100
 def test_transient_faults_and_lag_across_100_policies_converge_in_one_up(team: Team) -> None:
     report = transient_faults(team, seed=8, count=POLICIES)
     assert report.lost == []
-    # Every kind of fault really happened, on writes and on reads.
+    # Every kind of fault really happened, on writes, on the listing and on single reads.
     assert {f"PUT {kind}" for kind in TRANSIENT} <= set(report.injected)
-    assert any(kind.startswith("GET ") for kind in report.injected)
+    assert {"GET list 429 Retry-After", "GET list 503"} <= set(report.injected)
+    assert any(kind.startswith("GET ") and "list" not in kind for kind in report.injected)
     assert all(hits > 0 for hits in report.injected.values())
+    # A listing that failed for good was given up once, not once per read, and every policy
+    # was read with its own GET instead.
+    assert 1 <= report.listing_attempts < POLICIES // 10
+    assert report.fallback_reads == POLICIES
     # ...and the provider's calls show the lag window was met on the refresh: 404s, then 200s.
     reads = [
         r for r in team.control.requests() if r["method"] == "GET" and "/partners/" in r["path"]

@@ -8,6 +8,7 @@ process, shared by every resource of the deployment.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -21,6 +22,7 @@ from entra_crosstenant.auth import CredentialError, credential_for
 from entra_crosstenant.auth._factory import identity_key
 from entra_crosstenant.connection import NAMESPACE_KEY
 from entra_crosstenant.graph import GraphClient, GraphError, client_for
+from entra_crosstenant.resources import _snapshot
 from entra_crosstenant.resources import _validation as v
 from entra_crosstenant.settings import ConnectionSettings
 
@@ -80,6 +82,19 @@ class GraphResourceProvider(ResourceProvider):
     # or one not known yet at preview, replaces it.
     REPLACE_KEYS: ClassVar[tuple[str, ...]] = ("partner_tenant_id",)
     _config: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every write drops the snapshots of the tenants it touches (resources/_snapshot.py).
+
+        Here rather than in each provider, so a new resource's writes cannot forget it: the
+        snapshot is dropped before the write and again after it (whatever its outcome), so no
+        read after a write is answered from a listing taken before or during it.
+        """
+        super().__init_subclass__(**kwargs)
+        for name in ("create", "update", "delete"):
+            method = cls.__dict__.get(name)
+            if method is not None:
+                setattr(cls, name, _dropping_snapshots(method))
 
     # -- no Graph call: check signs in once per connection, diff is pure ------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -210,6 +225,46 @@ class GraphResourceProvider(ResourceProvider):
         written = props.get(LAST_WRITE_KEY)
         return written + consistency_window() if isinstance(written, int | float) else 0.0
 
+    def read_listed(
+        self,
+        props: Mapping[str, Any],
+        listing: _snapshot.Listing,
+        key: str,
+        *,
+        version: str,
+        path: str,
+        pick: Callable[[dict[str, Any]], Any],
+    ) -> dict[str, Any] | None:
+        """The object at `path` as Graph has it, or None when it is gone: from the home tenant's
+        snapshot of `listing` (where `pick` finds it in the item keyed `key`), else one GET."""
+        client = self.client(props)
+        return _snapshot.read_live(
+            client,
+            self.home_tenant(props),
+            version,
+            listing,
+            key,
+            pick=pick,
+            get=lambda: self.get_unless_gone(client, path, version, props),
+            settle_deadline=self.settle_deadline(props),
+        )
+
+    def get_unless_gone(
+        self, client: GraphClient, path: str, version: str, props: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """One GET: the object, or None when it is gone (a 404 after the consistency window;
+        within it, a 404 is polled as replication lag)."""
+        try:
+            live = self.retry_not_found(
+                lambda: client.request("GET", path, version=version),
+                until=self.settle_deadline(props),
+            )
+        except GraphError as error:
+            if error.status == 404:
+                return None
+            raise
+        return live or {}
+
     @staticmethod
     def retry_not_found(call: Callable[[], T], *, until: float) -> T:
         """Run `call`; until the deadline a 404 is taken for replication lag and polled again."""
@@ -222,6 +277,25 @@ class GraphResourceProvider(ResourceProvider):
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 4.0)
+
+
+def _dropping_snapshots(write: Callable[..., T]) -> Callable[..., T]:
+    """`write` (a provider's create, update or delete), dropping the snapshots of the tenants
+    its props name before and after it runs."""
+
+    @functools.wraps(write)
+    def wrapped(self: GraphResourceProvider, *args: Any, **kwargs: Any) -> T:
+        props = [a for a in (*args, *kwargs.values()) if isinstance(a, Mapping)]
+        tenants = {self.home_tenant(p) for p in props} or {None}
+        for tenant in tenants:
+            _snapshot.SNAPSHOTS.drop(tenant)
+        try:
+            return write(self, *args, **kwargs)
+        finally:
+            for tenant in tenants:
+                _snapshot.SNAPSHOTS.drop(tenant)
+
+    return wrapped
 
 
 def unset_in_graph(value: Any) -> bool:

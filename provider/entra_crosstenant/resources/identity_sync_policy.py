@@ -59,7 +59,8 @@ from entra_crosstenant.resources._resource import (
     lookup,
     lookup_missing,
 )
-from entra_crosstenant.resources.partner import CrossTenantAccessPolicyPartner
+from entra_crosstenant.resources._snapshot import NOT_SAID
+from entra_crosstenant.resources.partner import PARTNERS_LISTING, CrossTenantAccessPolicyPartner
 
 OnDelete = Literal["delete", "disable", "retain"]
 ON_DELETE_MODES: tuple[OnDelete, ...] = ("delete", "disable", "retain")
@@ -317,22 +318,23 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
             ) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """From the tenant's partner listing, where each partner carries its policy (expanded),
+        when there is one (resources/_snapshot.py), else one GET."""
         if props.get(LOOKUP_KEY):
             return self._read_lookup(id_, props)
         tenant = props.get("partner_tenant_id") or id_
-        version: GraphVersion = props.get("graph_version") or "v1.0"
-        client = self.client(props)
-        try:
-            live = self.retry_not_found(
-                lambda: client.request("GET", policy_path(tenant), version=version),
-                until=self.settle_deadline(props),
-            )
-        except GraphError as error:
-            if error.status == 404:
-                return ReadResult(None, {})  # gone: the engine drops it from state
-            raise
+        live = self.read_listed(
+            props,
+            PARTNERS_LISTING,
+            tenant,
+            version=props.get("graph_version") or "v1.0",
+            path=policy_path(tenant),
+            pick=lambda partner: partner.get("identitySynchronization", NOT_SAID),
+        )
+        if live is None:
+            return ReadResult(None, {})  # gone: the engine drops it from state
         outs = {k: val for k, val in props.items() if k != "__provider"}
-        live_values = from_graph(live or {})
+        live_values = from_graph(live)
         for prop in PROPERTIES:
             if props.get(prop.arg) is not None:  # managed: record what Graph has now
                 outs[prop.arg] = live_values[prop.arg]

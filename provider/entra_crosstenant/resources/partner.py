@@ -71,6 +71,7 @@ from entra_crosstenant.resources._resource import (
     lookup,
     lookup_missing,
 )
+from entra_crosstenant.resources._snapshot import Listing
 from entra_crosstenant.resources.policy_types import (
     AppServiceConnectInput,
     B2BSettingInput,
@@ -85,6 +86,10 @@ from entra_crosstenant.settings import NAMESPACE
 
 PARTNERS = "/policies/crossTenantAccessPolicy/partners"
 DELETED_PARTNERS = "/policies/deletedItems/crossTenantPartners"
+# Every partner of a tenant with its identity-sync policy, as refresh reads them ("List
+# partners": "use the $expand parameter to list the user synchronization policy for all partner
+# configurations"). No $select: the reads compare every setting and record Graph's own flags.
+PARTNERS_LISTING = Listing(PARTNERS, (("$expand", "identitySynchronization"),))
 
 OnSoftDeleted = Literal["fail", "restore", "purge"]
 GraphVersion = Literal["v1.0", "beta"]
@@ -420,38 +425,43 @@ class PartnerProvider(GraphResourceProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        is_lookup = bool(props.get(LOOKUP_KEY))
-        tenant = (
-            looked_up_tenant(id_, props) if is_lookup else props.get("partner_tenant_id") or id_
+        """From the tenant's partner listing when there is one (resources/_snapshot.py), else
+        one GET; gone (None) only for a 404 or an absence after the consistency window."""
+        if props.get(LOOKUP_KEY):
+            return self._read_lookup(id_, props)
+        tenant = props.get("partner_tenant_id") or id_
+        live = self.read_listed(
+            props,
+            PARTNERS_LISTING,
+            tenant,
+            version=graph_version(props),
+            path=partner_path(tenant),
+            pick=lambda partner: partner,
         )
-        # A lookup declares nothing: read beta, where every property is, and report them all.
-        version = "beta" if is_lookup else graph_version(props)
-        client = self.client(props)
-        try:
-            live = self.retry_not_found(
-                lambda: client.request("GET", partner_path(tenant), version=version),
-                until=self.settle_deadline(props),
-            )
-        except GraphError as error:
-            if error.status != 404:
-                raise
-            if is_lookup:
-                lookup_missing(props, f"partner configuration for tenant {tenant}", error)
+        if live is None:
             return ReadResult(None, {})
-        live = live or {}
-        if is_lookup:  # report every setting: as if all were declared
-            props = {k: val for k, val in props.items() if val is not None}
-            props.update(
-                {"partner_tenant_id": tenant, **{a: live.get(g) for a, g in SETTINGS.items()}}
-            )
         outs = self._outputs(props, live, props.get(LAST_WRITE_KEY))
-        if is_lookup:
-            outs[LOOKUP_KEY] = LOOKUP_READ
-            outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY) or self.home_tenant(props)
-            return ReadResult(id_, outs)
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
         inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
+
+    def _read_lookup(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """A `get` declares nothing: read beta, where every property is, and report them all."""
+        tenant = looked_up_tenant(id_, props)
+        client = self.client(props)
+        try:
+            live = client.request("GET", partner_path(tenant), version="beta") or {}
+        except GraphError as error:
+            if error.status != 404:
+                raise
+            lookup_missing(props, f"partner configuration for tenant {tenant}", error)
+            return ReadResult(None, {})
+        props = {k: val for k, val in props.items() if val is not None}
+        props.update({"partner_tenant_id": tenant, **{a: live.get(g) for a, g in SETTINGS.items()}})
+        outs = self._outputs(props, live, props.get(LAST_WRITE_KEY))
+        outs[LOOKUP_KEY] = LOOKUP_READ
+        outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY) or self.home_tenant(props)
+        return ReadResult(id_, outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         tenant = news["partner_tenant_id"]
