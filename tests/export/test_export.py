@@ -254,11 +254,11 @@ def test_pages_and_throttling_are_followed_and_retries_say_what_they_wait_for(
     control.update_settings(page_size=3)
     control.add_fault(method="GET", path="*/partners", status=429, retry_after=0.2, count=1)
     mark = control.last_seq()
-    with caplog.at_level(logging.INFO, logger="entra_crosstenant.graph"):
+    with caplog.at_level(logging.INFO, logger="entra_crosstenant"):
         assert main(["--out", str(tmp_path)], environ=emulator.env) == 0
     pages = [r for r in control.requests(since=mark) if "/partners" in r["path"]]
     assert [r["status"] for r in pages] == [429, 200, 200, 200]
-    assert "HTTP 429; retrying in 0.200 s (Retry-After" in caplog.text
+    assert "retrying in 0.2 s after 429 TooManyRequests, request-id" in caplog.text
     program = (tmp_path / "__main__.py").read_text()
     assert all(f'partner_tenant_id="{t}"' in program for t in tenants)
 

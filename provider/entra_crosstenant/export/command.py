@@ -258,7 +258,9 @@ def _export(
         transient=True,
     )
     handler = RichHandler(console=err, show_path=False, show_time=False, markup=False)
-    log = logging.getLogger("entra_crosstenant.graph")
+    # Retry waits are announced on the package's logger (graph/client.py, through _engine_log,
+    # which has no engine to talk to here): show them on the terminal.
+    log = logging.getLogger("entra_crosstenant")
     level = log.level
     log.addHandler(handler)
     log.setLevel(logging.INFO)  # retries say what they wait for
