@@ -258,6 +258,7 @@ def _export(
         transient=True,
     )
     handler = RichHandler(console=err, show_path=False, show_time=False, markup=False)
+    handler.addFilter(lambda record: record.name == "entra_crosstenant")  # not auth's chatter
     # Retry waits are announced on the package's logger (graph/client.py, through _engine_log,
     # which has no engine to talk to here): show them on the terminal.
     log = logging.getLogger("entra_crosstenant")
