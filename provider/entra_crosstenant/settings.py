@@ -161,6 +161,20 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("retry_deadline_seconds", "retryDeadlineSeconds", kind="float"),
 )
 _BY_NAME = {s.name: s for s in _SPECS}
+# How messages name a setting (`identity_sources`).
+_LABELS = {
+    "tenant_id": "tenant id",
+    "client_id": "client id",
+    "client_secret": "client secret",
+    "client_certificate_path": "certificate",
+    "client_certificate_password": "certificate password",
+    "client_certificate": "certificate",
+    "federated_token_file": "federated token file",
+    "use_oidc": "GitHub Actions OIDC switch",
+    "use_msi": "managed identity switch",
+    "msi_client_id": "managed identity client id",
+    "use_cli": "Azure CLI switch",
+}
 _BY_KEY = {s.key.lower(): s for s in _SPECS} | {s.name: s for s in _SPECS}
 
 
@@ -291,6 +305,16 @@ class ConnectionSettings:
     def identity_origins(self) -> tuple[str, ...]:
         """Where the app identity's settings came from (one source, by the group rule)."""
         return tuple(o for s in _SPECS if s.group and (o := self.origin(s.name)))
+
+    def identity_sources(self) -> str:
+        """What a sign-in used and where each came from, e.g. `the tenant id from stack config
+        target:tenantId, the client secret from AZURE_CLIENT_SECRET` (names, never values)."""
+        used = [
+            f"the {_LABELS.get(s.name, s.name)} from {origin}"
+            for s in _SPECS
+            if (s.group or s.name == "tenant_id") and (origin := self.origin(s.name))
+        ]
+        return ", ".join(used)
 
     # ----------------------------------------------------------------------------- derived
     def resolved_cloud(self) -> Cloud:

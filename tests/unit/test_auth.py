@@ -64,9 +64,12 @@ def test_aadsts_codes_say_what_to_fix(code: int, fix: str) -> None:
     assert "Timestamp" not in text
 
 
-def test_wrong_secret_names_key_and_env() -> None:
+def test_wrong_secret_says_what_not_where() -> None:
+    """The fix never names a fixed setting: the secret may come from `target:clientSecret` as
+    well as from AZURE_CLIENT_SECRET; the sign-in says which (test_settings)."""
     text = str(explain_token_error(entra(7000215, "Invalid client secret provided."), what="x"))
-    assert "entra-crosstenant:clientSecret" in text and "AZURE_CLIENT_SECRET" in text
+    assert "use the secret VALUE" in text
+    assert "entra-crosstenant:clientSecret" not in text and "AZURE_CLIENT_SECRET" not in text
 
 
 def test_code_from_the_description_when_no_list() -> None:

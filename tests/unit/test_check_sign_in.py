@@ -69,7 +69,7 @@ def test_a_refusal_is_reported_once_per_process_whatever_the_number_of_resources
     assert len(set(problems)) == 1
     problem = problems[0]
     assert problem is not None and "AADSTS7000215" in problem
-    assert "come from AZURE_CLIENT_ID, AZURE_CLIENT_SECRET" in problem
+    assert "the client secret from AZURE_CLIENT_SECRET; fix the value where it is set" in problem
 
 
 def test_a_transient_failure_is_retried_then_forgotten(credential: list[FakeCredential]) -> None:

@@ -62,6 +62,19 @@ def test_origins_name_the_source_not_the_value() -> None:
     assert SECRET not in repr(s.origins)
 
 
+def test_identity_sources_say_what_a_sign_in_used_and_from_where() -> None:
+    """A failed sign-in names each setting it used where it came from, never a value."""
+    s = resolve(cfg(clientSecret=SECRET, clientId=APP_A), {"ARM_TENANT_ID": T_ARM})
+    assert s.identity_sources() == (
+        "the tenant id from ARM_TENANT_ID, "
+        "the client id from stack config entra-crosstenant:clientId, "
+        "the client secret from stack config entra-crosstenant:clientSecret"
+    )
+    env = {"AZURE_TENANT_ID": T_AZURE, "AZURE_CLIENT_ID": APP_B, "AZURE_CLIENT_SECRET": SECRET}
+    assert "the client secret from AZURE_CLIENT_SECRET" in resolve({}, env).identity_sources()
+    assert SECRET not in resolve({}, env).identity_sources()
+
+
 def test_empty_values_count_as_unset() -> None:
     s = resolve(cfg(tenantId=" "), {"AZURE_TENANT_ID": "", "ARM_TENANT_ID": T_ARM})
     assert s.tenant_id == T_ARM

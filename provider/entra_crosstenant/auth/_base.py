@@ -164,34 +164,32 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-_SECRET = names_for("client_secret")
-_TENANT = names_for("tenant_id")
-_CLIENT = names_for("client_id")
-_CERT = names_for("client_certificate_path")
-_FEDERATED = names_for("federated_token_file")
 _CLOUD = names_for("cloud")
 
 # What to fix for the Entra errors people actually hit (learn.microsoft.com, AADSTS error codes).
+# They say what is wrong, not where it was set: a connection may read its secret from
+# `target:clientSecret` as well as from AZURE_CLIENT_SECRET, so the preview's sign-in
+# (resources/_provider.sign_in) adds where each setting it used came from.
 _FIXES: dict[int, str] = {
     7000215: (
-        f"the client secret was rejected: check {_SECRET}, use the secret VALUE (shown once when "
-        f"it was created), not its ID"
+        "the client secret was rejected: use the secret VALUE (shown once when it was created), "
+        "not its ID"
     ),
-    7000222: f"the client secret has expired: create a new one and set {_SECRET}",
+    7000222: "the client secret has expired: create a new one and set it",
     700016: (
-        f"the app was not found in the tenant: check {_CLIENT} and {_TENANT}; an app from another "
-        f"tenant needs admin consent (a service principal) in this one"
+        "the app was not found in the tenant: check the client id and the tenant id; an app from "
+        "another tenant needs admin consent (a service principal) in this one"
     ),
     7000229: "the app has no service principal in this tenant: grant admin consent in the tenant",
-    90002: f"the tenant was not found: check {_TENANT} and that {_CLOUD} is the tenant's cloud",
-    90023: f"the request to the token endpoint was malformed: check {_TENANT} and {_CLIENT}",
+    90002: f"the tenant was not found: check the tenant id and that {_CLOUD} is the tenant's cloud",
+    90023: "the request to the token endpoint was malformed: check the tenant id and the client id",
     700027: (
-        f"the client assertion was refused: the certificate is not registered on the app (upload "
-        f"its public part under Certificates & secrets) or the key does not match; check {_CERT}"
+        "the client assertion was refused: the certificate is not registered on the app (upload "
+        "its public part under Certificates & secrets) or the key does not match"
     ),
     700024: (
-        f"the federated token has expired or is not yet valid: the token in {_FEDERATED} must be "
-        f"fresh (it is re-read on every token request)"
+        "the federated token has expired or is not yet valid: the token file must be fresh (it is "
+        "re-read on every token request)"
     ),
     70021: (
         "no federated credential on the app matches the presented token: check the federated "

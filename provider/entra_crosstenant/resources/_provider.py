@@ -373,9 +373,9 @@ def _first_token(settings: ConnectionSettings) -> str | None:
         except CredentialError as error:
             if not error.transient or attempt == SIGN_IN_ATTEMPTS:
                 tries = f" (tried {attempt} times)" if attempt > 1 else ""
-                origins = ", ".join(settings.identity_origins())
-                source = f"; the app and its credential come from {origins}" if origins else ""
-                return f"{error}{tries}. Nothing was changed{source}"
+                used = settings.identity_sources()
+                source = f" Used: {used}; fix the value where it is set." if used else ""
+                return f"{error}{tries}. Nothing was changed.{source}"
         time.sleep(_SIGN_IN_PAUSE_SECONDS * attempt)
         attempt += 1
 
