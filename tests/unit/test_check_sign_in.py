@@ -114,8 +114,9 @@ def test_check_signs_in_with_the_resolved_settings_and_reports_a_refusal(
     monkeypatch.setattr(_provider, "sign_in", refuse)
     assert check(provider) == {"": "AADSTS7000215: wrong secret"}
     other = "22222222-3333-4444-5555-666666666666"
+    # A refused credential is not a value of `connection`, even where the program set one.
     found = check(provider, connection={"tenantId": other})
-    assert found == {"connection": "AADSTS7000215: wrong secret"}
+    assert found == {"": "AADSTS7000215: wrong secret"}
     assert [s.tenant_id for s in seen] == [TENANT, other]
 
 

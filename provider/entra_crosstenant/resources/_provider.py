@@ -183,8 +183,8 @@ class GraphResourceProvider(ResourceProvider):
     def connection_failures(self, props: Mapping[str, Any]) -> list[CheckFailure]:
         """Missing or contradictory settings, else a failed sign-in: reported at preview.
 
-        Blamed on `connection` only when the program set one; the messages name the config key
-        or variable. A connection with values still unknown (outputs of resources not yet
+        Settings problems are blamed on `connection` only when the program set one; the messages
+        name the config key or variable. A connection with values still unknown (outputs of resources not yet
         created) is checked when `up` knows them.
         """
         connection = props.get(CONNECTION_KEY)
@@ -192,13 +192,15 @@ class GraphResourceProvider(ResourceProvider):
             isinstance(connection, Mapping) and any(map(v.is_unknown, connection.values()))
         ):
             return []
-        where = CONNECTION_KEY if connection else ""
         settings = self.settings(props)
         problems = settings.validate()
-        if not problems:
-            problem = sign_in(settings)
-            problems = [problem] if problem else []
-        return [CheckFailure(where, p) for p in problems]
+        if problems:
+            where = CONNECTION_KEY if connection else ""
+            return [CheckFailure(where, p) for p in problems]
+        # A refused sign-in is the credential's problem, not a value of `connection` (the CLI
+        # would print the whole connection map before the reason).
+        problem = sign_in(settings)
+        return [CheckFailure("", problem)] if problem else []
 
     def client(self, props: Mapping[str, Any]) -> GraphClient:
         """The shared client for these props' connection, never for a tenant other than home."""
