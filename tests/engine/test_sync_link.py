@@ -9,38 +9,14 @@ step asserts Graph's calls (the emulator's request log) and what the target tena
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from entra_crosstenant import Connection, CrossTenantSyncLinkMember
-from tests.engine.support import REPO, Deployment
+from entra_crosstenant import CrossTenantSyncLinkMember
+from tests.engine.support import Deployment, app_connection, example
+from tests.engine.test_source_side import NO_APP, SOURCE_ROLES, TEMPLATE
 
-NO_APP = {"AZURE_CLIENT_ID": "", "AZURE_CLIENT_SECRET": ""}
-SOURCE_ROLES = (
-    "Policy.Read.All",
-    "Policy.ReadWrite.CrossTenantAccess",
-    "Application.ReadWrite.OwnedBy",  # the configuration, its job, schema and on-demand
-    "AppRoleAssignment.ReadWrite.All",
-    "Application.Read.All",
-)
-TEMPLATE = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
 PARTNERS = "/v1.0/policies/crossTenantAccessPolicy/partners"
 POLICY_CHECK = "AzureDirectoryB2BManagementPolicyCheckFailure"
-
-
-def _example() -> Any:
-    folder = str(REPO / "examples" / "sync-link")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    import sync_link
-
-    return sync_link
-
-
-def _connection(tenant: str, app: dict[str, Any]) -> Connection:
-    return Connection(
-        tenant_id=tenant, client_id=app["client_id"], client_secret=app["client_secret"]
-    )
 
 
 def _arrived(deployment: Deployment, tenant: str, source_user: str) -> dict[str, Any] | None:
@@ -50,12 +26,12 @@ def _arrived(deployment: Deployment, tenant: str, source_user: str) -> dict[str,
 
 
 def test_a_link_from_create_to_destroy(deployment: Deployment) -> None:
-    sync_link = _example()
+    sync_link = example("sync-link", "sync_link")
     control = deployment.emulator.control
     target_tenant = deployment.tenant
     source_tenant = control.create_tenant()
-    target = _connection(target_tenant, control.register_app(tenant_id=target_tenant))
-    source = _connection(
+    target = app_connection(target_tenant, control.register_app(tenant_id=target_tenant))
+    source = app_connection(
         source_tenant, control.register_app(tenant_id=source_tenant, roles=SOURCE_ROLES)
     )
     alice = control.seed_user(
