@@ -67,6 +67,7 @@ def deploy(
         {
             "sourceTenantId": link.source_tenant_id,
             "targetTenantId": link.target_tenant_id,
+            "servicePrincipalId": link.application.service_principal_id,
             "jobId": link.job_id,
             "statusCode": link.status_code,
             "verified": link.on_demand.results if link.on_demand is not None else None,
