@@ -1,6 +1,7 @@
 """CrossTenantSyncLink through the real engine, against the emulator: examples/sync-link.
 
-One story, as a platform team lives it: the link is created and a user provisioned on demand
+One story, as a platform team lives it: a link whose target connection names no tenant fails its
+preview with no call; the link is created and a user provisioned on demand
 arrives; a preview changes nothing; a changed mapping reaches the users at the next cycle; the
 target's sync policy turned off in the admin center shows as drift and as the job's failure
 reason at refresh, and `up` restores it; destroy removes both tenants' halves in order. Each
@@ -11,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from entra_crosstenant import CrossTenantSyncLinkMember
+import pytest
+from pulumi import automation as auto
+
+from entra_crosstenant import Connection, CrossTenantSyncLinkMember
 from tests.engine.support import Deployment, app_connection, example
 from tests.engine.test_source_side import NO_APP, SOURCE_ROLES, TEMPLATE
 
@@ -61,6 +65,18 @@ def test_a_link_from_create_to_destroy(deployment: Deployment) -> None:
         )
 
     stack = deployment.stack("sync-link", program, **NO_APP, ENTRA_CONSISTENCY_WINDOW_SECONDS="15")
+
+    # -- a target connection that names no tenant: preview fails, naming the fix, no call ------
+    def unresolvable() -> None:
+        sync_link.deploy(source=source, target=Connection(), members=[])
+
+    mark = deployment.mark()
+    with pytest.raises(auto.CommandError) as raised:
+        deployment.stack("no-target", unresolvable, **NO_APP).preview()
+    message = str(raised.value)
+    assert "the target connection names no tenant" in message
+    assert "pulumi config set target:tenantId" in message and "Traceback" not in message
+    assert deployment.calls(mark) == [] and deployment.calls(mark, graph=False) == []
 
     # -- preview: one tree, both tenants, no Graph call ------------------------------------
     mark = deployment.mark()
