@@ -7,7 +7,7 @@ PY := .venv/bin/python
 
 help:
 	@echo "make setup       - .venv, the package (editable, test extras), the pulumi CLI (built once if missing)"
-	@echo "make demo        - start the Graph emulator and deploy examples/partner-sync to it (state in .state/)"
+	@echo "make demo        - start the Graph emulator, deploy examples/partner-sync and examples/sync-link (state in .state/)"
 	@echo "make test        - setup, lint, type-check and run every test"
 	@echo "make lint        - ruff check and ruff format --check"
 	@echo "make typecheck   - mypy (strict) on the package"

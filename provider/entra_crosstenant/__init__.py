@@ -2,13 +2,16 @@
 
 Declare, in each target tenant, the identity-sync policy (and, with it, the partner
 configuration) of every source tenant; in each source tenant, the sync configuration, its job and
-the users and groups in scope. Connection settings come from the stack config
-(namespace `entra-crosstenant`) or the environment; see docs/authentication.md.
+the users and groups in scope; or both tenants' halves at once with `CrossTenantSyncLink`.
+Connection settings come from the stack config (namespace `entra-crosstenant`) or the
+environment; see docs/authentication.md.
 """
 
 from entra_crosstenant._version import __version__
 from entra_crosstenant.connection import Connection
 from entra_crosstenant.resources import (
+    AttributeMapping,
+    AttributeMappingArgsDict,
     CrossTenantAccessPolicyAppServiceConnectSetting,
     CrossTenantAccessPolicyAppServiceConnectSettingArgsDict,
     CrossTenantAccessPolicyB2BSetting,
@@ -37,6 +40,10 @@ from entra_crosstenant.resources import (
     CrossTenantSyncApplication,
     CrossTenantSyncAssignment,
     CrossTenantSyncJob,
+    CrossTenantSyncLink,
+    CrossTenantSyncLinkMember,
+    CrossTenantSyncLinkMemberArgsDict,
+    CrossTenantSyncProvisionOnDemand,
     DefaultInvitationRedemptionIdentityProviderConfiguration,
     DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict,
     DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict,
@@ -48,6 +55,8 @@ from entra_crosstenant.resources import (
 )
 
 __all__ = [
+    "AttributeMapping",
+    "AttributeMappingArgsDict",
     "Connection",
     "CrossTenantAccessPolicyAppServiceConnectSetting",
     "CrossTenantAccessPolicyAppServiceConnectSettingArgsDict",
@@ -77,6 +86,10 @@ __all__ = [
     "CrossTenantSyncApplication",
     "CrossTenantSyncAssignment",
     "CrossTenantSyncJob",
+    "CrossTenantSyncLink",
+    "CrossTenantSyncLinkMember",
+    "CrossTenantSyncLinkMemberArgsDict",
+    "CrossTenantSyncProvisionOnDemand",
     "DefaultInvitationRedemptionIdentityProviderConfiguration",
     "DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict",
     "DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict",

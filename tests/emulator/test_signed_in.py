@@ -133,3 +133,41 @@ def test_deleted_items_are_for_signed_in_users_only(emu: Emulator) -> None:
     assert_graph_error(
         reader.delete(f"{DELETED_PARTNERS}/{partner}"), 403, "Authorization_RequestDenied"
     )
+
+
+def test_the_source_side_as_a_signed_in_administrator(emu: Emulator) -> None:
+    """Delegated: the scope AND an application administrator role (Graph's pages for
+    instantiate, jobs and appRoleAssignedTo); a Security Administrator alone may not."""
+    emu.control.update_settings(sp_replication_ms=0)
+    template = "applicationTemplates/518e5f48-1fc8-4c48-9387-9fdf28b0dfe7/instantiate"
+    security = user_graph(emu, [SECURITY_ADMIN])
+    refused = security.post(template, json={"displayName": "Fabrikam"})
+    assert_graph_error(refused, 403, "Authorization_RequestDenied")
+
+    admin = user_graph(emu, [SECURITY_ADMIN, "Application Administrator"])
+    made = admin.post(template, json={"displayName": "Fabrikam"})
+    assert made.status_code == 201, made.text
+    sp = made.json()["servicePrincipal"]
+    jobs = f"servicePrincipals/{sp['id']}/synchronization/jobs"
+    job = admin.post(jobs, json={"templateId": "Azure2Azure"})
+    assert job.status_code == 201, job.text
+    assert admin.get(f"{jobs}/{job.json()['id']}/schema").status_code == 200
+    assert_graph_error(security.get(jobs), 403, "Authorization_RequestDenied")
+    member = emu.control.seed_user()
+    assigned = admin.post(
+        f"servicePrincipals/{sp['id']}/appRoleAssignedTo",
+        json={
+            "principalId": member["id"],
+            "resourceId": sp["id"],
+            "appRoleId": sp["appRoles"][0]["id"],
+        },
+    )
+    assert assigned.status_code == 201, assigned.text
+    # The same administrator looks after the partner configurations (Security Administrator).
+    assert admin.get(PARTNERS).status_code == 200
+    # A reader may look, not change.
+    reader = user_graph(emu, ["Global Reader"])
+    assert reader.get(jobs).status_code == 200
+    assert_graph_error(
+        reader.post(f"{jobs}/{job.json()['id']}/start"), 403, "Authorization_RequestDenied"
+    )

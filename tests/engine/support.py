@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from entra_crosstenant import Connection
 from entra_crosstenant.emulator.client import Emulator
 from entra_crosstenant.testing import PulumiEngine
 
@@ -101,6 +103,21 @@ class UserShell:
             timeout=300,
             check=False,
         )
+
+
+def example(folder: str, module: str) -> Any:
+    """A program of examples/ (the one a team would deploy, outside the package), imported."""
+    path = str(REPO / "examples" / folder)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    return importlib.import_module(module)
+
+
+def app_connection(tenant: str, app: dict[str, Any]) -> Connection:
+    """The connection of an app the emulator's control API registered in `tenant`."""
+    return Connection(
+        tenant_id=tenant, client_id=app["client_id"], client_secret=app["client_secret"]
+    )
 
 
 def secret_values(env: dict[str, str]) -> list[str]:

@@ -1,6 +1,9 @@
 """`make demo`'s main command works however often it runs, in any order with its destroy
-(issue 12, defect 6): after `--destroy` the partner configurations sit in Entra's deleted items,
-and the next run brings them back as the demo's `onSoftDeleted` setting says."""
+(issue 12, defect 6; issue 16): both stacks sign in as the tenants' administrators (device code,
+entered through the emulator's control API), Northwind's users arrive in our tenant with the
+mapping behind each attribute shown, a second run changes nothing, and after `--destroy` the
+next run restores the partner configurations from Entra's deleted items (a signed-in
+administrator's right, never an app's), signed in silently from the token cache."""
 
 from __future__ import annotations
 
@@ -25,16 +28,37 @@ def _demo(state: Path, *args: str) -> str:
     return done.stdout
 
 
-def test_demo_then_destroy_then_demo_again(tmp_path: Path) -> None:
+def test_demo_twice_then_destroy_then_demo_again(tmp_path: Path) -> None:
     first = _demo(tmp_path)
-    assert "up: {'create': 7}" in first
-    # The request counts say which requests were sign-in and which were Graph.
-    assert "sign-in (discovery and token): 1 x OpenID discovery (GET 200), 1 x token" in first
-    assert "Graph: 3 x POST partner (201), 3 x PUT sync policy (204)" in first
+    assert "\nup: {'create': 7}" in first
+    assert "\nlink up: {'create': 9}" in first
+    # Each tenant's administrator signed in once, with a device code, as at a browser.
+    assert "[demo] ada@contoso.example entered the code" in first
+    assert "[demo] grace@northwind.example entered the code" in first
+    assert "1 x device code (POST 200)" in first
+    assert (
+        "Graph (as ada@contoso.example): 3 x POST partner (201), 3 x PUT sync policy (204)" in first
+    )
+    assert "1 x POST provisionOnDemand (200)" in first
+    # Users arriving, and which mapping produced which attribute.
+    assert "  Alice Smith (Northwind) (from " in first
+    assert '<- Append([displayName], " (Northwind)") (declared in the program)' in first
+    assert '"Unassigned"' in first and '<- [department], else "Unassigned"' in first
+    assert '"Member"' in first and '<- "Member", on create only (the template)' in first
+    assert "bob@northwind.example: Create Success" in first
+
+    second = _demo(tmp_path)
+    assert "\nup: {'same': 7}" in second and "\nlink up: {'same': 9}" in second
+    assert second.count("  Graph: none") == 2  # no Graph call at all
+    assert "[demo]" not in second  # signed in from the token cache
 
     destroyed = _demo(tmp_path, "--destroy")
-    assert "destroy: {'delete': 7}" in destroyed
+    assert "\ndestroy: {'delete': 7}" in destroyed
+    assert "\nlink destroy: {'delete': 9}" in destroyed
 
     again = _demo(tmp_path)
-    assert "up: {'create': 7}" in again
+    assert "\nup: {'create': 7}" in again and "\nlink up: {'create': 9}" in again
     assert "3 x POST restore of a deleted partner (200)" in again
+    assert again.count("1 x POST restore of a deleted partner (200)") == 2  # the link's two
+    assert "[demo]" not in again
+    assert "  Bob Jones (Northwind) (from " in again

@@ -74,18 +74,25 @@ def test_a_security_teams_pack_guards_preview_and_up(
     assert failed.returncode != 0, output
     assert "❌ entra-crosstenant-guardrails@v0.1.0" in failed.stdout
     assert f"policy pack {PACK}, run through " in failed.stderr
+    # The link ("loop", a real CrossTenantSyncLink) is judged with each of its children.
+    loop_partners = ("loop-target-partner", "loop-target-sync-policy", "loop-source-partner")
+    loop_children = (*loop_partners, "loop-configuration", "loop-job")
     assert set(_violations(failed.stdout)) == {
         ("mandatory", "allowed-partner-tenants", "northwind"),
         ("mandatory", "allowed-partner-tenants", "northwind-sync"),
-        ("mandatory", "allowed-partner-tenants", "loop"),
-        ("mandatory", "allowed-partner-tenants", "loop-source-in-target"),
         ("mandatory", "inbound-consent-declared", "contoso-sync"),
         ("mandatory", "group-sync-and-beta", "contoso-sync"),
         ("mandatory", "production-on-delete", "fabrikam-sync"),
-        ("mandatory", "source-differs-from-target", "loop"),
-        ("mandatory", "source-differs-from-target", "loop-source-in-target"),
-        ("mandatory", "connection-secrets-by-reference", "loop"),
-        ("mandatory", "connection-secrets-by-reference", "loop-source-in-target"),
+        ("mandatory", "production-on-delete", "loop-target-sync-policy"),
+        *(
+            ("mandatory", rule, name)
+            for rule in ("allowed-partner-tenants", "source-differs-from-target")
+            for name in ("loop", *loop_partners)
+        ),
+        *(
+            ("mandatory", "connection-secrets-by-reference", name)
+            for name in ("loop", *loop_children)
+        ),
     }
     for message in (
         f"'northwind-sync': partner_tenant_id {NORTHWIND} ('Northwind') is not an approved "
@@ -101,9 +108,9 @@ def test_a_security_teams_pack_guards_preview_and_up(
         "environment=production)",
         'Fix: set on_delete="disable"',
         f"'loop': source and target are the same tenant ({home})",
-        f"'loop-source-in-target': partner_tenant_id {home} is the tenant this resource lives in",
+        f"'loop-target-partner': partner_tenant_id {home} is the tenant this resource lives in",
         "'loop': source.clientSecret carries a secret value",
-        "'loop-source-in-target': connection.clientSecret carries a secret value",
+        "'loop-job': connection.clientSecret carries a secret value",
     ):
         assert message in failed.stdout, message
     assert secret not in output

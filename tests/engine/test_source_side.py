@@ -9,14 +9,11 @@ Graph holds, and Pulumi's state.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
-from typing import Any
 
 import requests
 
-from entra_crosstenant import Connection
-from tests.engine.support import REPO, Deployment
+from tests.engine.support import Deployment, app_connection, example
 
 NO_APP = {"AZURE_CLIENT_ID": "", "AZURE_CLIENT_SECRET": ""}
 # Least privilege in the source: the app owns the configuration it instantiates, so OwnedBy
@@ -31,34 +28,18 @@ SOURCE_ROLES = (
 TEMPLATE = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
 
 
-def _example() -> Any:
-    """examples/two-tenant-sync: the program a team would deploy, outside the package."""
-    folder = str(REPO / "examples" / "two-tenant-sync")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    import two_tenant_sync
-
-    return two_tenant_sync
-
-
-def _connection(tenant: str, app: dict[str, Any]) -> Connection:
-    return Connection(
-        tenant_id=tenant, client_id=app["client_id"], client_secret=app["client_secret"]
-    )
-
-
 def _warnings(lines: list[str]) -> list[str]:
     return [line for line in lines if "warning:" in line]
 
 
 def test_two_tenant_sync_story(deployment: Deployment) -> None:
-    two_tenant_sync = _example()
+    two_tenant_sync = example("two-tenant-sync", "two_tenant_sync")
     control = deployment.emulator.control
     target_tenant = deployment.tenant
     source_tenant = control.create_tenant()
-    target = _connection(target_tenant, control.register_app(tenant_id=target_tenant))
+    target = app_connection(target_tenant, control.register_app(tenant_id=target_tenant))
     source_app = control.register_app(tenant_id=source_tenant, roles=SOURCE_ROLES)
-    source = _connection(source_tenant, source_app)
+    source = app_connection(source_tenant, source_app)
     group = control.seed_group({"displayName": "Engineering"}, tenant=source_tenant)
     settings = [two_tenant_sync.SyncSettings(notification_email="identity-ops@contoso.com")]
 

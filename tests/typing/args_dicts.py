@@ -8,10 +8,15 @@ quietly turn into `dict[str, Any]`.
 from __future__ import annotations
 
 from entra_crosstenant import (
+    AttributeMapping,
+    AttributeMappingArgsDict,
+    Connection,
     CrossTenantAccessPolicyB2BSettingArgsDict,
     CrossTenantAccessPolicyDefault,
     CrossTenantAccessPolicyPartner,
     CrossTenantAccessPolicyTarget,
+    CrossTenantSyncLink,
+    CrossTenantSyncLinkMember,
     InboundOutboundPolicyConfiguration,
 )
 
@@ -51,6 +56,22 @@ def accepted() -> None:
         },
         on_delete="retain",
     )
+    department: AttributeMappingArgsDict = {
+        "target_attribute": "department",
+        "source_attribute": "department",
+        "default_value": "Unassigned",
+    }
+    CrossTenantSyncLink(
+        "l",
+        source=Connection.from_config("source"),
+        target=Connection.from_config("target"),
+        display_name="Fabrikam",
+        members=[CrossTenantSyncLinkMember.group(PARTNER), {"principal_id": PARTNER}],
+        attribute_mappings=[
+            AttributeMapping("companyName", constant="Fabrikam", flow_type="ObjectAddOnly"),
+            department,
+        ],
+    )
 
 
 def refused() -> None:
@@ -65,4 +86,15 @@ def refused() -> None:
         "d",
         invitation_redemption_identity_provider_configuration={"fallbackIdentityProvider": "x"},  # type: ignore[arg-type]
         on_delete="destroy",  # type: ignore[arg-type]
+    )
+    CrossTenantSyncLink(
+        "l",
+        source=Connection.from_config("source"),
+        target=Connection.from_config("target"),
+        display_name="Fabrikam",
+        members=[{"principal_id": PARTNER, "principal_type": "Guest"}],  # type: ignore[list-item]
+        attribute_mappings=[
+            AttributeMapping("city", constant="Oslo", flow_type="Once"),  # type: ignore[arg-type]
+            {"targetAttributeName": "city"},  # type: ignore[list-item]
+        ],
     )

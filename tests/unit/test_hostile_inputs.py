@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi.runtime.rpc import UNKNOWN
 
+from entra_crosstenant.graph.sync_schema import SOURCE_USER_ATTRIBUTES, TARGET_USER_ATTRIBUTES
+from entra_crosstenant.resources.attribute_mappings import check_mappings
 from entra_crosstenant.resources.identity_sync_policy import graph_body, policy_path
 from entra_crosstenant.resources.partner import partner_path
 from entra_crosstenant.resources.sync_job import SyncJobProvider
@@ -231,3 +233,74 @@ def test_sync_job_check_names_each_bad_field_and_keeps_good_ones_exactly(
         assert isinstance(email, str) and email.count("@") == 1
         assert not any(c in email for c in ' \t\n;,<>"')
     assert set(failures) <= set(news) | {"service_principal_id", "target_tenant_id"}
+
+
+_attribute_names = hostile.weighted(
+    (6, st.sampled_from(sorted(TARGET_USER_ATTRIBUTES))),
+    (1, st.sampled_from(["objectId", "alternativeSecurityIds", "departmnt", ""])),
+    (1, st.text(max_size=20)),
+    (1, hostile.non_strings),
+)
+_sources = st.one_of(
+    st.fixed_dictionaries({"source_attribute": _attribute_names}),
+    st.fixed_dictionaries(
+        {
+            "expression": hostile.weighted(
+                (3, st.sampled_from(["ToLower([mail])", 'Append([city], "x")', "Nope([city])"])),
+                (1, st.text(max_size=30)),
+            )
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "constant": hostile.weighted(
+                (3, st.text(min_size=1, max_size=10)), (1, hostile.non_strings)
+            )
+        }
+    ),
+    st.fixed_dictionaries({}),  # no source at all
+    st.fixed_dictionaries({"constant": st.just("x"), "source_attribute": st.just("city")}),
+)
+_extras = st.fixed_dictionaries(
+    {},
+    optional={
+        "flow_type": hostile.choices(("Always", "ObjectAddOnly")),
+        "flow_behavior": hostile.choices(("FlowWhenChanged", "FlowAlways")),
+        "default_value": hostile.weighted(
+            (3, st.none()), (1, st.text(max_size=5)), (1, hostile.non_strings)
+        ),
+    },
+)
+_mapping = st.builds(
+    lambda target, source, extras, stray: {
+        "target_attribute": target,
+        **source,
+        **extras,
+        **({"targetAttributeName": "city"} if stray else {}),
+    },
+    _attribute_names,
+    _sources,
+    _extras,
+    hostile.weighted((9, st.just(False)), (1, st.just(True))),
+)
+
+
+@SETTINGS
+@given(hostile.weighted((1, st.lists(_mapping, max_size=4)), (1, hostile.json_scalars)))
+def test_attribute_mappings_are_refused_by_name_or_kept_exactly(value: Any) -> None:
+    """A wrong name, shape or choice is refused naming attribute_mappings; the rest is kept."""
+    checked, failure = check_mappings("attribute_mappings", value)
+    if failure is not None:
+        assert failure.property == "attribute_mappings"
+        assert failure.reason.startswith("attribute_mappings")
+        return
+    assert value is None or isinstance(value, list)
+    for given_one, kept in zip(value or [], checked or [], strict=True):
+        target = kept["target_attribute"]
+        assert target == given_one["target_attribute"] and target != "alternativeSecurityIds"
+        assert target in TARGET_USER_ATTRIBUTES or target.startswith("extension_")
+        (source,) = [k for k in ("source_attribute", "expression", "constant") if k in kept]
+        assert kept[source] == given_one[source]
+        if source == "source_attribute":
+            assert kept[source] in SOURCE_USER_ATTRIBUTES or kept[source].startswith("extension_")
+        assert kept["flow_type"] == (given_one.get("flow_type") or "Always")

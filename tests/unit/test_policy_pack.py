@@ -25,7 +25,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown
 from entra_crosstenant import connection as connection_module
 from entra_crosstenant.cli import main
 from entra_crosstenant.policy_packs import LAUNCHER, PolicyPackError, runnable
-from entra_crosstenant.resources import identity_sync_policy, partner
+from entra_crosstenant.resources import identity_sync_policy, partner, sync_link
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "policy"))
@@ -93,6 +93,7 @@ def test_the_packs_tables_are_the_providers() -> None:
     assert set(resources.BETA_ONLY[resources.PARTNER]) == set(partner.BETA_SETTINGS)
     assert set(resources.GROUP_SYNC) < set(resources.BETA_ONLY[resources.SYNC_POLICY])
     assert resources.ON_DELETE_DEFAULT == identity_sync_policy._DEFAULTS["on_delete"]
+    assert resources.SYNC_LINK == sync_link.LINK_TYPE
     secret_keys = {connection_module._KEYS[f] for f in connection_module._SECRET_FIELDS}
     assert set(resources.SECRET_KEYS) == secret_keys
 

@@ -15,6 +15,7 @@ from entra_crosstenant.resources.partner import PartnerProvider
 from entra_crosstenant.resources.sync_application import SyncApplicationProvider
 from entra_crosstenant.resources.sync_assignment import SyncAssignmentProvider
 from entra_crosstenant.resources.sync_job import SyncJobProvider
+from entra_crosstenant.resources.sync_on_demand import SyncProvisionOnDemandProvider
 
 
 @pytest.mark.parametrize(
@@ -25,6 +26,7 @@ from entra_crosstenant.resources.sync_job import SyncJobProvider
         SyncApplicationProvider,
         SyncJobProvider,
         SyncAssignmentProvider,
+        SyncProvisionOnDemandProvider,
     ],
 )
 def test_pickled_provider_is_a_short_reference_without_state(cls: type[ResourceProvider]) -> None:

@@ -398,3 +398,85 @@ def test_values_the_engine_does_not_know_yet_pass_check_and_replace(
     assert failures == {}
     result = provider.diff(JOB, recorded(), declared(service_principal_id=unknown))
     assert result.replaces == ["service_principal_id"]
+
+
+# -- attribute mappings: the job's schema, read-modify-write ---------------------------------
+SCHEMA_PATH = f"{JOB_PATH}/schema"
+DEPARTMENT = {
+    "target_attribute": "department",
+    "expression": 'Append([department], " (Fabrikam)")',
+    "flow_type": "Always",
+    "flow_behavior": "FlowWhenChanged",
+    "default_value": None,
+}
+
+
+def _template() -> dict[str, Any]:
+    from entra_crosstenant.emulator.synchronization.template import azure2azure_schema
+
+    return azure2azure_schema(JOB)
+
+
+def _department(schema: dict[str, Any]) -> dict[str, Any]:
+    user = schema["synchronizationRules"][0]["objectMappings"][0]
+    return next(m for m in user["attributeMappings"] if m["targetAttributeName"] == "department")
+
+
+def test_mappings_are_written_into_the_schema_before_the_job_starts(
+    provider: SyncJobProvider, graph: FakeGraph
+) -> None:
+    inputs, failures = check(provider, attribute_mappings=[dict(DEPARTMENT)])
+    assert failures == {} and graph.calls == []
+    graph.script("POST", f"{SYNC}/jobs", NOW_JOB).script("GET", SCHEMA_PATH, _template())
+    created = provider.create(declared(attribute_mappings=inputs["attribute_mappings"]))
+    assert graph.made() == [
+        ("POST", f"{SYNC}/jobs/validateCredentials"),
+        ("POST", f"{SYNC}/jobs"),
+        ("PUT", f"{SYNC}/secrets"),
+        ("GET", SCHEMA_PATH),
+        ("PUT", SCHEMA_PATH),
+        ("POST", f"{JOB_PATH}/start"),
+        ("GET", JOB_PATH),
+    ]
+    written = graph.calls[4].json
+    assert _department(written)["source"]["expression"] == DEPARTMENT["expression"]
+    assert created.outs["attribute_mappings"] == [DEPARTMENT]
+    assert created.outs["__replaced_mappings"] == {"department": _department(_template())}
+
+
+def test_a_name_the_live_schema_lacks_writes_no_schema_and_removes_the_job(
+    provider: SyncJobProvider, graph: FakeGraph
+) -> None:
+    extension = "extension_0b1f9d3c7a4e4f5b8c2d6e1a9f3b7c5d_costCenter"
+    mapping = {**DEPARTMENT, "target_attribute": extension}
+    graph.script("POST", f"{SYNC}/jobs", NOW_JOB).script("GET", SCHEMA_PATH, _template())
+    with pytest.raises(ProviderError, match=f"target attribute '{extension}' is not defined"):
+        provider.create(declared(attribute_mappings=[mapping]))
+    assert ("PUT", SCHEMA_PATH) not in graph.made()
+    assert graph.made()[-1] == ("DELETE", JOB_PATH)
+
+
+def test_refresh_compares_only_the_declared_mappings_and_removal_restores(
+    provider: SyncJobProvider, graph: FakeGraph
+) -> None:
+    original = _department(_template())
+    state = recorded(attribute_mappings=[DEPARTMENT], __replaced_mappings={"department": original})
+    changed_in_portal = _template()
+    _department(changed_in_portal)["source"] = {"type": "Constant", "name": "Sales"}
+    graph.script("GET", JOB_PATH, ACTIVE_JOB).script("GET", f"{SYNC}/secrets", {"value": []})
+    graph.script("GET", SCHEMA_PATH, changed_in_portal)
+    read = provider.read(JOB, state)
+    assert graph.made()[-1] == ("GET", SCHEMA_PATH)
+    assert read.inputs["attribute_mappings"][0]["constant"] == "Sales"
+    assert read.outs["__replaced_mappings"] == {"department": original}
+    news = declared(attribute_mappings=[DEPARTMENT])
+    assert provider.diff(JOB, read.outs, news).changes is True  # up puts it back
+
+    # The declaration removed: one GET and one PUT, and the template's mapping is back.
+    graph.calls.clear()
+    graph.script("GET", SCHEMA_PATH, changed_in_portal)
+    updated = provider.update(JOB, read.outs, declared())
+    assert graph.made() == [("GET", SCHEMA_PATH), ("PUT", SCHEMA_PATH)]
+    assert _department(graph.calls[1].json) == original
+    assert "__replaced_mappings" not in updated.outs
+    assert updated.outs["attribute_mappings"] is None

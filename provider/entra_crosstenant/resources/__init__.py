@@ -1,5 +1,10 @@
-"""The Pulumi resources, one module per Graph object, and the typed settings they take."""
+"""The Pulumi resources, one module per Graph object, the typed settings they take, and the
+component that declares a whole cross-tenant sync (`CrossTenantSyncLink`)."""
 
+from entra_crosstenant.resources.attribute_mappings import (
+    AttributeMapping,
+    AttributeMappingArgsDict,
+)
 from entra_crosstenant.resources.default_policy import CrossTenantAccessPolicyDefault
 from entra_crosstenant.resources.identity_sync_policy import CrossTenantIdentitySyncPolicyPartner
 from entra_crosstenant.resources.partner import CrossTenantAccessPolicyPartner
@@ -38,8 +43,16 @@ from entra_crosstenant.resources.policy_types import (
 from entra_crosstenant.resources.sync_application import CrossTenantSyncApplication
 from entra_crosstenant.resources.sync_assignment import CrossTenantSyncAssignment
 from entra_crosstenant.resources.sync_job import CrossTenantSyncJob
+from entra_crosstenant.resources.sync_link import (
+    CrossTenantSyncLink,
+    CrossTenantSyncLinkMember,
+    CrossTenantSyncLinkMemberArgsDict,
+)
+from entra_crosstenant.resources.sync_on_demand import CrossTenantSyncProvisionOnDemand
 
 __all__ = [
+    "AttributeMapping",
+    "AttributeMappingArgsDict",
     "CrossTenantAccessPolicyAppServiceConnectSetting",
     "CrossTenantAccessPolicyAppServiceConnectSettingArgsDict",
     "CrossTenantAccessPolicyB2BSetting",
@@ -68,6 +81,10 @@ __all__ = [
     "CrossTenantSyncApplication",
     "CrossTenantSyncAssignment",
     "CrossTenantSyncJob",
+    "CrossTenantSyncLink",
+    "CrossTenantSyncLinkMember",
+    "CrossTenantSyncLinkMemberArgsDict",
+    "CrossTenantSyncProvisionOnDemand",
     "DefaultInvitationRedemptionIdentityProviderConfiguration",
     "DefaultInvitationRedemptionIdentityProviderConfigurationArgsDict",
     "DefaultInvitationRedemptionIdentityProviderConfigurationGraphDict",

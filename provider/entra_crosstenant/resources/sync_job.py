@@ -20,10 +20,16 @@ Graph, under `/servicePrincipals/{id}/synchronization` of the configuration's se
 | `scope` | secret `SyncAll`: `"assigned"` is `false`, `"all"` is `true` |
 | `notification_email` | secret `SyncNotificationSettings`: `Enabled`, `Recipients` |
 | `accidental_deletions_threshold` | `SyncNotificationSettings`: `DeleteThreshold*` |
+| `attribute_mappings` | the user mappings of the job's `schema` (resources/attribute_mappings.py) |
 
 `scope="assigned"` syncs only the users and groups assigned to the configuration; the e-mail
 gets Entra's quarantine notices; the threshold is `DeleteThresholdValue` with
 `DeleteThresholdEnabled` on (None turns it off).
+
+Declared attribute mappings are written before the job starts (its first cycle already
+applies them; an `ObjectAddOnly` mapping acts only when a user is created): `GET` the schema,
+replace the declared mappings, `PUT` it back. Refresh reads the schema only when mappings are
+declared, and compares only those.
 
 Outputs, as Graph reported them at the last create or refresh: `job_id`, `schedule`
 (`interval`, `state`, `expiration`), `status_code` and `quarantine`. A quarantined job is a
@@ -34,7 +40,7 @@ Pulumi warning, never a diff: it is Entra's verdict on the sync, not a setting.
 # class's annotations for every resource it registers (see identity_sync_policy.py).
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import pulumi
@@ -44,6 +50,7 @@ from entra_crosstenant import _engine_log
 from entra_crosstenant.connection import Connection
 from entra_crosstenant.graph import GraphClient, GraphError
 from entra_crosstenant.resources import _validation as v
+from entra_crosstenant.resources import attribute_mappings as am
 from entra_crosstenant.resources._provider import (
     CONNECTION_KEY,
     HOME_TENANT_KEY,
@@ -60,6 +67,7 @@ from entra_crosstenant.resources._replication import (
     settled_after_now,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
+from entra_crosstenant.resources.provisioning_errors import fix_for
 from entra_crosstenant.resources.sync_application import CrossTenantSyncApplication
 
 T = TypeVar("T")
@@ -75,6 +83,10 @@ MASKED = "*"  # how Graph shows a secret it will not return
 
 # Arguments backed by the job's secrets; `enabled` is backed by start/pause.
 SECRET_ARGS = ("scope", "notification_email", "accidental_deletions_threshold")
+MAPPINGS = "attribute_mappings"
+# Hidden output: target attribute -> the Graph mapping a declared one replaced (None: there was
+# none), put back when the declaration goes.
+REPLACED_KEY = "__replaced_mappings"
 STATUS_OUTPUTS = ("job_id", "schedule", "status_code", "quarantine")
 _DEFAULTS = {"enabled": True, "scope": "assigned"}
 _STATE_ARGS: dict[str, Any] = {}  # every argument is Graph's
@@ -86,6 +98,10 @@ def synchronization_path(service_principal_id: str) -> str:
 
 def job_path(service_principal_id: str, job_id: str) -> str:
     return f"{synchronization_path(service_principal_id)}/jobs/{job_id}"
+
+
+def schema_path(service_principal_id: str, job_id: str) -> str:
+    return f"{job_path(service_principal_id, job_id)}/schema"
 
 
 def notification_settings(values: Mapping[str, Any]) -> str:
@@ -173,11 +189,19 @@ def quarantine_warning(values: Mapping[str, Any]) -> str | None:
     reason = details.get("reason") or "reason not given"
     since = f" since {details['currentBegan']}" if details.get("currentBegan") else ""
     retry = f"; Entra tries again at {details['nextAttempt']}" if details.get("nextAttempt") else ""
+    error = details.get("error") if isinstance(details.get("error"), Mapping) else {}
+    assert isinstance(error, Mapping)
+    cause = ""
+    if error.get("code"):
+        cause = (
+            f" The last cycle failed with {error['code']}: {error.get('message') or ''} Fix: "
+            f"{fix_for(str(error['code']))}; the next cycle then lifts the quarantine."
+        )
     return (
         f"sync job {values.get('job_id')} to tenant {values.get('target_tenant_id')} is in "
-        f"quarantine ({reason}){since}{retry}: Entra is not syncing users. Find the cause in the "
-        "source tenant's provisioning logs (TooManyDeletes: review the deletions, or raise "
-        "accidental_deletions_threshold), fix it, then start the job again (POST .../start "
+        f"quarantine ({reason}){since}{retry}: Entra is not syncing users.{cause} Find the cause "
+        "in the source tenant's provisioning logs (TooManyDeletes: review the deletions, or "
+        "raise accidental_deletions_threshold), fix it, then start the job again (POST .../start "
         "clears the quarantine; or deploy enabled=False, then enabled=True). Pulumi records the "
         "quarantine as outputs and changes nothing by itself."
     )
@@ -205,6 +229,7 @@ _RULES: dict[str, Any] = {
         maximum=THRESHOLD_RANGE[1],
         what="the number of deletions in one sync cycle that puts the job in quarantine",
     ),
+    MAPPINGS: am.check_mappings,
     CONNECTION_KEY: v.mapping,
 }
 
@@ -218,7 +243,10 @@ class SyncJobProvider(GraphResourceProvider):
     REPLACE_KEYS = ("service_principal_id", "target_tenant_id")
 
     def changed_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        return [a for a in ("enabled", *SECRET_ARGS) if news.get(a) != olds.get(a)]
+        changed = [a for a in ("enabled", *SECRET_ARGS) if news.get(a) != olds.get(a)]
+        if am.by_target(news.get(MAPPINGS)) != am.by_target(olds.get(MAPPINGS)):
+            changed.append(MAPPINGS)
+        return changed
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """As every resource's, plus a warning (never a change) while the job is quarantined."""
@@ -242,8 +270,11 @@ class SyncJobProvider(GraphResourceProvider):
         self._validate_credentials(call, props)
         job = self._create_job(client, call, props)
         job_id = job["id"]
+        replaced: dict[str, Any] = {}
         try:
             call("PUT", f"{synchronization_path(principal)}/secrets", {"value": secrets(props)})
+            if props.get(MAPPINGS):  # before the first cycle, which applies them
+                replaced = self._write_mappings(call, principal, job_id, props[MAPPINGS], {})
             if props.get("enabled", True):
                 call("POST", f"{job_path(principal, job_id)}/start")
                 started = wait.run(
@@ -256,6 +287,8 @@ class SyncJobProvider(GraphResourceProvider):
             raise
         status = from_job(job)
         outs = self._outputs(props, status, self.written_now())
+        if replaced:
+            outs[REPLACED_KEY] = replaced
         outs[HOME_TENANT_KEY] = self.home_tenant(props)
         warning = quarantine_warning(outs)
         if warning is not None:
@@ -328,6 +361,32 @@ class SyncJobProvider(GraphResourceProvider):
         return dict(made)
 
     @staticmethod
+    def _write_mappings(
+        call: Callable[..., Any],
+        principal: str,
+        job_id: str,
+        declared: list[dict[str, Any]],
+        replaced: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Read the job's schema, put the declared mappings in it (and the replaced ones back),
+        and write the whole schema back; returns what the declarations now replace. No PUT when
+        the schema already holds them."""
+        path = schema_path(principal, job_id)
+        schema = call("GET", path) or {}
+        problems = am.live_problems(schema, declared)
+        if problems:
+            raise ProviderError(
+                f"the attribute mappings of sync job {job_id} name attributes its schema does "
+                f"not define: {'; '.join(problems)}. Nothing was written to the schema. Use the "
+                "attribute names the admin center lists under the configuration's Provisioning "
+                "> Mappings (a directory extension must be added to the schema first)."
+            )
+        merged, still = am.merged_schema(schema, declared, replaced)
+        if merged != {k: val for k, val in schema.items() if not k.startswith("@")}:
+            call("PUT", path, merged)
+        return still
+
+    @staticmethod
     def _forget_job(client: GraphClient, principal: str, job_id: str) -> None:
         """Remove a job whose create failed half-way, so nothing unmanaged is left behind."""
         try:
@@ -354,13 +413,27 @@ class SyncJobProvider(GraphResourceProvider):
                 what=f"the secrets of service principal {principal}",
                 settling_until=settled,
             )
+            declared = am.by_target(props.get(MAPPINGS))
+            schema = (
+                retry_replicating(
+                    lambda: client.request("GET", schema_path(principal, job_id)),
+                    what=f"the schema of sync job {job_id}",
+                    settling_until=settled,
+                )
+                if declared
+                else None
+            )
         except GraphError as error:
             if error.status == 404:
                 return ReadResult(None, {})  # the job (or its configuration) is gone
             raise
         recorded = {**from_job(job or {}), **from_secrets(live_secrets, props)}
+        if schema is not None:  # only the declared mappings are compared
+            recorded[MAPPINGS] = am.live_mappings(schema, declared)
         recorded["job_id"] = recorded["job_id"] or job_id
         outs = self._outputs({**props, **recorded}, recorded, props.get(LAST_WRITE_KEY))
+        if props.get(REPLACED_KEY):
+            outs[REPLACED_KEY] = props[REPLACED_KEY]
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
         warning = quarantine_warning(outs)
         if warning is not None:
@@ -374,27 +447,30 @@ class SyncJobProvider(GraphResourceProvider):
         changed = self.changed_properties(olds, news)
         last_write = olds.get(LAST_WRITE_KEY)
         status = {k: olds.get(k) for k in STATUS_OUTPUTS}
+        replaced = olds.get(REPLACED_KEY) or {}
         if changed:
             client = self.client(news)
             settled = self.settle_deadline(olds)
+
+            def call(method: str, path: str, body: Any = None) -> Any:
+                return retry_replicating(
+                    lambda: client.request(method, path, json=body),
+                    what=f"sync job {job_id}",
+                    settling_until=settled,
+                )
+
             try:
+                # Settings and mappings first: a job started here runs with them at once.
+                if set(SECRET_ARGS).intersection(changed):
+                    body = {"value": secrets(news)}
+                    call("PUT", f"{synchronization_path(principal)}/secrets", body)
+                if MAPPINGS in changed:
+                    replaced = self._write_mappings(
+                        call, principal, job_id, news.get(MAPPINGS) or [], replaced
+                    )
                 if "enabled" in changed:
                     action = "start" if news.get("enabled", True) else "pause"
-                    retry_replicating(
-                        lambda: client.request("POST", f"{job_path(principal, job_id)}/{action}"),
-                        what=f"sync job {job_id}",
-                        settling_until=settled,
-                    )
-                if set(SECRET_ARGS).intersection(changed):
-                    retry_replicating(
-                        lambda: client.request(
-                            "PUT",
-                            f"{synchronization_path(principal)}/secrets",
-                            json={"value": secrets(news)},
-                        ),
-                        what=f"the secrets of service principal {principal}",
-                        settling_until=settled,
-                    )
+                    call("POST", f"{job_path(principal, job_id)}/{action}")
             except GraphError as error:
                 if error.status != 404:
                     raise
@@ -405,6 +481,8 @@ class SyncJobProvider(GraphResourceProvider):
                 ) from None
             last_write = self.written_now()
         outs = self._outputs(news, status, last_write)
+        if replaced:
+            outs[REPLACED_KEY] = replaced
         outs[HOME_TENANT_KEY] = olds.get(HOME_TENANT_KEY) or self.home_tenant(news)
         return UpdateResult(outs=outs)
 
@@ -438,6 +516,7 @@ class SyncJobProvider(GraphResourceProvider):
             "target_tenant_id": values["target_tenant_id"],
             "enabled": values.get("enabled", True),
             **{arg: values.get(arg) for arg in SECRET_ARGS},
+            MAPPINGS: values.get(MAPPINGS),
             **{k: status.get(k) for k in STATUS_OUTPUTS},
         }
         outs["scope"] = outs["scope"] or "assigned"
@@ -456,8 +535,11 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
     `True` starts it; `scope="assigned"` syncs the users and groups assigned to the configuration
     (CrossTenantSyncAssignment), `"all"` every user. `notification_email` gets Entra's quarantine
     e-mails; `accidental_deletions_threshold` quarantines the job when one cycle would delete that
-    many users. Pass `application=` (the CrossTenantSyncApplication): the job then lives in its
-    tenant and Pulumi deletes the job before the application.
+    many users. `attribute_mappings` overrides mappings of the users arriving in the target
+    (AttributeMapping: target attribute <- source attribute, expression or constant), written
+    into the job's schema before it starts; the others stay the template's. Pass `application=`
+    (the CrossTenantSyncApplication): the job then lives in its tenant and Pulumi deletes the job
+    before the application.
     """
 
     service_principal_id: pulumi.Output[str]
@@ -466,6 +548,8 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
     scope: pulumi.Output[str]
     notification_email: pulumi.Output[str | None]
     accidental_deletions_threshold: pulumi.Output[int | None]
+    attribute_mappings: pulumi.Output[list[dict[str, Any]] | None]
+    """The declared mappings as Graph had them at the last create, update or refresh."""
     job_id: pulumi.Output[str]
     """Graph's job id, such as `Azure2Azure.<hex>.<guid>`."""
     schedule: pulumi.Output[dict[str, Any]]
@@ -488,6 +572,7 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
         scope: pulumi.Input[Scope] = "assigned",
         notification_email: pulumi.Input[str] | None = None,
         accidental_deletions_threshold: pulumi.Input[int] | None = None,
+        attribute_mappings: Sequence[am.AttributeMappingInput] | None = None,
         connection: Connection | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -508,6 +593,7 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
             "scope": scope,
             "notification_email": notification_email,
             "accidental_deletions_threshold": accidental_deletions_threshold,
+            MAPPINGS: am.to_input(attribute_mappings),
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
             APPLICATION_WRITTEN_KEY: written,
         }
@@ -517,10 +603,14 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
             given_props(props, _DEFAULTS, (*STATUS_OUTPUTS, HOME_TENANT_KEY)),
             opts,
         )
+        # Not outputs: for the on-demand check, to run in this job's tenant and poll through
+        # its configuration's replication as the job does.
+        self._entra_connection = connection
+        self._entra_written = written
 
 
 default_outputs(
     CrossTenantSyncJob,
-    ("service_principal_id", "enabled", *SECRET_ARGS, CONNECTION_KEY),
+    ("service_principal_id", "enabled", *SECRET_ARGS, MAPPINGS, CONNECTION_KEY),
     _DEFAULTS,
 )

@@ -13,6 +13,7 @@ from entra_crosstenant import (
     Connection,
     CrossTenantAccessPolicyPartner,
     CrossTenantIdentitySyncPolicyPartner,
+    CrossTenantSyncLink,
     InboundOutboundPolicyConfiguration,
 )
 
@@ -20,26 +21,6 @@ FABRIKAM = "3b0f2a5e-7c1d-4e8f-9a6b-2c4d5e6f7a8b"  # approved, group sync too
 CONTOSO = "9c4e1f2a-5b6d-4c7e-8f90-a1b2c3d4e5f6"  # approved
 NORTHWIND = "5d1c7e3b-2a4f-4b6d-9e8c-7f6a5b4c3d2e"  # not approved
 INBOUND = InboundOutboundPolicyConfiguration(inbound_allowed=True)
-
-
-class CrossTenantSyncLink(pulumi.ComponentResource):
-    """Stand-in for issue 16's component until it lands: its type token, its inputs (the source
-    and target connections) and a child in the target, the partner for the source."""
-
-    def __init__(self, name: str, source: Connection, target: Connection) -> None:
-        super().__init__(
-            "entra-crosstenant:index:CrossTenantSyncLink",
-            name,
-            {"source": source.to_input(), "target": target.to_input()},
-        )
-        CrossTenantAccessPolicyPartner(
-            f"{name}-source-in-target",
-            partner_tenant_id=str(source.tenant_id),
-            connection=target,
-            automatic_user_consent=INBOUND,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.register_outputs({})
 
 
 def fabrikam(on_delete: Literal["delete", "disable"]) -> None:
@@ -72,13 +53,15 @@ def violations() -> None:
         external_cloud_authorized_application_id="0d5b7c6e-1f2a-4b3c-8d9e-0a1b2c3d4e5f",  # beta
     )
     # The program's own credentials written into a connection, and a link from a tenant to
-    # itself (a tenant no one approved).
+    # itself (a tenant no one approved). The tenant id comes through an Output, as one read from
+    # another stack would: the link refuses two equal tenant ids it can see, but not this one
+    # while the program runs, so the pack is what stops it, at preview.
     here = Connection(
-        tenant_id=os.environ["AZURE_TENANT_ID"],
+        tenant_id=pulumi.Output.from_input(os.environ["AZURE_TENANT_ID"]),
         client_id=os.environ["AZURE_CLIENT_ID"],
         client_secret=os.environ["AZURE_CLIENT_SECRET"],
     )
-    CrossTenantSyncLink("loop", source=here, target=here)
+    CrossTenantSyncLink("loop", source=here, target=here, display_name="Loop")
 
 
 scenario = pulumi.Config().require("scenario")

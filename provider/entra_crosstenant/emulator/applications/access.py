@@ -7,8 +7,10 @@ need two permissions together (`AppRoleAssignment.ReadWrite.All` and `Applicatio
 So a route's `Permissions` lets through every caller holding a role its rules name (`gate`),
 and the handler calls `Rule.check` once it knows the object. Both refuse with the same 403.
 
-App-only callers (`roles`) for now: delegated callers (scopes and the user's directory roles)
-belong in `Rule.check` when sign-in brings them.
+A signed-in user (delegated) needs one of the rule's permissions as a delegated scope and one of
+its directory roles (`user_roles`: Graph's pages list Application Administrator and Cloud
+Application Administrator for these calls, Hybrid Identity Administrator too for
+synchronization, and Global Administrator holds them all); OwnedBy is application-only.
 """
 
 from __future__ import annotations
@@ -17,11 +19,24 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from entra_crosstenant.emulator.graph import GraphError, Permissions
+from entra_crosstenant.emulator.roles.model import (
+    APPLICATION_ADMINISTRATOR,
+    CLOUD_APPLICATION_ADMINISTRATOR,
+    GLOBAL_ADMINISTRATOR,
+    GLOBAL_READER,
+    HYBRID_IDENTITY_ADMINISTRATOR,
+)
 
 if TYPE_CHECKING:
     from entra_crosstenant.emulator.graph import GraphRequest
 
 OWNED_BY = "Application.ReadWrite.OwnedBy"
+# Directory roles that let a signed-in user manage applications and service principals.
+APPLICATION_ADMINS = frozenset(
+    {GLOBAL_ADMINISTRATOR, APPLICATION_ADMINISTRATOR, CLOUD_APPLICATION_ADMINISTRATOR}
+)
+SYNCHRONIZATION_ADMINS = APPLICATION_ADMINS | {HYBRID_IDENTITY_ADMINISTRATOR}
+APPLICATION_READERS = APPLICATION_ADMINS | {GLOBAL_READER}
 
 
 def denied() -> GraphError:
@@ -34,11 +49,13 @@ def denied() -> GraphError:
 @dataclass(frozen=True)
 class Rule:
     """Any one of `any_of`; or, with `owner`, `Application.ReadWrite.OwnedBy` on an object the
-    caller owns; and then also one of `and_one_of` when it is not empty."""
+    caller owns; and then also one of `and_one_of` when it is not empty. A signed-in user holds
+    them as delegated scopes, and also needs one of `user_roles`."""
 
     any_of: frozenset[str]
     owner: bool = False
     and_one_of: frozenset[str] = field(default_factory=frozenset)
+    user_roles: frozenset[str] = APPLICATION_ADMINS
 
     def roles(self) -> frozenset[str]:
         """Every role that can get a caller past the route's gate."""
@@ -46,6 +63,15 @@ class Rule:
 
     def check(self, r: GraphRequest, owned: str | None = None) -> None:
         """Refuse (403) unless the caller's permissions allow this call on object `owned`."""
+        if r.caller.delegated:
+            scopes = r.caller.scopes
+            if not (
+                scopes & self.any_of
+                and (not self.and_one_of or scopes & self.and_one_of)
+                and r.caller.user_roles & self.user_roles
+            ):
+                raise denied()
+            return
         roles = r.caller.roles
         allowed = bool(roles & self.any_of)
         if not allowed and self.owner and owned is not None and OWNED_BY in roles:

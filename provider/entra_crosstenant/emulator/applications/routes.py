@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Response
 
-from entra_crosstenant.emulator.applications.access import OWNED_BY, Rule, gate
+from entra_crosstenant.emulator.applications.access import (
+    APPLICATION_READERS,
+    OWNED_BY,
+    Rule,
+    gate,
+)
 from entra_crosstenant.emulator.applications.model import AppDirectory
 from entra_crosstenant.emulator.applications.objects import check_guid
 from entra_crosstenant.emulator.core.errors import BadRequest, resource_not_found
@@ -45,7 +50,8 @@ READ = Rule(
         "Application.ReadWrite.All",
         "Directory.Read.All",
         "Directory.ReadWrite.All",
-    )
+    ),
+    user_roles=APPLICATION_READERS,
 )
 INSTANTIATE = Rule(_roles(OWNED_BY, "Application.ReadWrite.All", "Directory.ReadWrite.All"))
 APP_WRITE = Rule(_roles("Application.ReadWrite.All"), owner=True)
@@ -56,7 +62,8 @@ ASSIGNMENTS_READ = Rule(
         "Directory.Read.All",
         "Application.ReadWrite.All",
         "Directory.ReadWrite.All",
-    )
+    ),
+    user_roles=APPLICATION_READERS,
 )
 ASSIGN = Rule(
     _roles("AppRoleAssignment.ReadWrite.All"),

@@ -41,8 +41,17 @@ REFRESH_LIFETIME_S = 90 * 86400
 # The Azure CLI's public client, present in every tenant (a Microsoft first-party app).
 AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 # The Graph delegated scopes a public client may use in every tenant. A guess: in Entra they are
-# whatever an administrator consented for that client (docs/emulator.md says so).
-CONSENTED_SCOPES = ("Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess", "User.Read")
+# whatever an administrator consented for that client (docs/emulator.md says so). What a user may
+# do with them still depends on the directory roles they hold.
+CONSENTED_SCOPES = (
+    "Policy.Read.All",
+    "Policy.ReadWrite.CrossTenantAccess",
+    "User.Read",
+    # The source side of cross-tenant sync (configuration, job, assignments).
+    "Application.ReadWrite.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "Synchronization.ReadWrite.All",
+)
 OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
 _USER_CODE_ALPHABET = string.ascii_uppercase + string.digits
 

@@ -21,6 +21,9 @@ SECURITY_ADMINISTRATOR = "Security Administrator"
 SECURITY_READER = "Security Reader"
 GLOBAL_READER = "Global Reader"
 TEAMS_ADMINISTRATOR = "Teams Administrator"
+APPLICATION_ADMINISTRATOR = "Application Administrator"
+CLOUD_APPLICATION_ADMINISTRATOR = "Cloud Application Administrator"
+HYBRID_IDENTITY_ADMINISTRATOR = "Hybrid Identity Administrator"
 
 # Built-in role names and their template ids (the ids are the same in every tenant; Entra's
 # "Microsoft Entra built-in roles" reference). Tokens carry them in `wids`.
@@ -30,6 +33,9 @@ ROLE_TEMPLATES: dict[str, str] = {
     SECURITY_READER: "5d6b6bb7-de71-4623-b4af-96380a352509",
     GLOBAL_READER: "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
     TEAMS_ADMINISTRATOR: "69091246-20e8-4a56-aa4d-066075b2a7a8",
+    APPLICATION_ADMINISTRATOR: "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    CLOUD_APPLICATION_ADMINISTRATOR: "158c047a-c907-4556-b7ef-446551a6b5f7",
+    HYBRID_IDENTITY_ADMINISTRATOR: "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
 }
 _BY_ID = {template: name for name, template in ROLE_TEMPLATES.items()}
 _BY_NAME = {name.lower(): name for name in ROLE_TEMPLATES}

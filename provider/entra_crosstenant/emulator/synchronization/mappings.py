@@ -20,59 +20,10 @@ from typing import Any
 
 from entra_crosstenant.emulator.core.errors import BadRequest, literal
 from entra_crosstenant.emulator.synchronization import types
+from entra_crosstenant.graph.sync_schema import FUNCTIONS
 
 JSON = dict[str, Any]
 Values = Mapping[str, str | None]
-
-# Microsoft's documented expression functions (the reference page above).
-FUNCTIONS = frozenset(
-    {
-        "Append",
-        "AppRoleAssignmentsComplex",
-        "AssertNotNull",
-        "BitAnd",
-        "CBool",
-        "CDate",
-        "Coalesce",
-        "ConvertToBase64",
-        "ConvertToUTF8Hex",
-        "Count",
-        "CStr",
-        "DateAdd",
-        "DateDiff",
-        "DateFromNum",
-        "FormatDateTime",
-        "Guid",
-        "IgnoreFlowIfNullOrEmpty",
-        "IIF",
-        "InStr",
-        "IsNull",
-        "IsNullOrEmpty",
-        "IsPresent",
-        "IsString",
-        "Item",
-        "Join",
-        "Left",
-        "Mid",
-        "NormalizeDiacritics",
-        "Not",
-        "Now",
-        "NumFromDate",
-        "PCase",
-        "RandomString",
-        "Redact",
-        "RemoveDuplicates",
-        "Replace",
-        "SelectUniqueValue",
-        "SingleAppRoleAssignment",
-        "Split",
-        "StripSpaces",
-        "Switch",
-        "ToLower",
-        "ToUpper",
-        "Word",
-    }
-)
 
 
 class Unsupported(Exception):

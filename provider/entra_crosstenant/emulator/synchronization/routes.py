@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Response
 
-from entra_crosstenant.emulator.applications.access import Rule, denied, gate
+from entra_crosstenant.emulator.applications.access import (
+    APPLICATION_READERS,
+    SYNCHRONIZATION_ADMINS,
+    Rule,
+    denied,
+    gate,
+)
 from entra_crosstenant.emulator.core.errors import BadRequest
 from entra_crosstenant.emulator.core.validation import check_properties
 from entra_crosstenant.emulator.graph import (
@@ -42,9 +48,17 @@ if TYPE_CHECKING:
     from entra_crosstenant.emulator.directory import Directory
 
 _WRITE = "Synchronization.ReadWrite.All"
-SYNC_WRITE = Rule(frozenset({_WRITE}), owner=True)
-SYNC_READ = Rule(frozenset({"Synchronization.Read.All", _WRITE}), owner=True)
-SCHEMA_WRITE = Rule(frozenset({_WRITE, "CustomSecAttributeProvisioning.ReadWrite.All"}), owner=True)
+SYNC_WRITE = Rule(frozenset({_WRITE}), owner=True, user_roles=SYNCHRONIZATION_ADMINS)
+SYNC_READ = Rule(
+    frozenset({"Synchronization.Read.All", _WRITE}),
+    owner=True,
+    user_roles=SYNCHRONIZATION_ADMINS | APPLICATION_READERS,
+)
+SCHEMA_WRITE = Rule(
+    frozenset({_WRITE, "CustomSecAttributeProvisioning.ReadWrite.All"}),
+    owner=True,
+    user_roles=SYNCHRONIZATION_ADMINS,
+)
 # What the admin center says when "Test connection" fails (Microsoft's troubleshooting).
 # https://learn.microsoft.com/graph/api/provisioningobjectsummary-list
 AUDIT_LOG = Permissions(read=frozenset({"AuditLog.Read.All"}), write=frozenset())

@@ -29,9 +29,9 @@ from entra_crosstenant.emulator.synchronization.template import (
     GROUP_ATTRIBUTES,
     SOURCE_DIRECTORY,
     TARGET_DIRECTORY,
-    USER_ATTRIBUTES,
 )
 from entra_crosstenant.emulator.users.model import Kind, Users, initial_domain, iso
+from entra_crosstenant.graph.sync_schema import USER_ATTRIBUTES
 
 if TYPE_CHECKING:
     from entra_crosstenant.emulator.directory import Directory

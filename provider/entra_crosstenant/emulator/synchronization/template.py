@@ -20,6 +20,8 @@ import copy
 import json
 from typing import Any
 
+from entra_crosstenant.graph.sync_schema import SOURCE_ONLY, USER_ATTRIBUTES
+
 JSON = dict[str, Any]
 
 TEMPLATE_ID = "Azure2Azure"
@@ -30,41 +32,6 @@ TARGET_DIRECTORY = "Azure Active Directory (target tenant)"
 USER_MAPPING = "Provision Azure Active Directory Users"
 GROUP_MAPPING = "Provision Azure Active Directory Groups"
 
-# Sync attributes of users: name -> (type, the Graph user property it reads or writes; None for
-# the service's own). `telephoneNumber` is the first of `businessPhones`.
-USER_ATTRIBUTES: dict[str, tuple[str, str | None]] = {
-    "accountEnabled": ("Boolean", "accountEnabled"),
-    "alternativeSecurityIdentifier": ("String", None),
-    "alternativeSecurityIds": ("String", None),
-    "appRoleAssignments": ("String", None),
-    "city": ("String", "city"),
-    "companyName": ("String", "companyName"),
-    "country": ("String", "country"),
-    "department": ("String", "department"),
-    "displayName": ("String", "displayName"),
-    "employeeId": ("String", "employeeId"),
-    "facsimileTelephoneNumber": ("String", "faxNumber"),
-    "givenName": ("String", "givenName"),
-    "IsSoftDeleted": ("Boolean", None),
-    "jobTitle": ("String", "jobTitle"),
-    "mail": ("String", "mail"),
-    "mailNickname": ("String", "mailNickname"),
-    "manager": ("Reference", None),
-    "mobile": ("String", "mobilePhone"),
-    "objectId": ("String", "id"),
-    "physicalDeliveryOfficeName": ("String", "officeLocation"),
-    "postalCode": ("String", "postalCode"),
-    "preferredLanguage": ("String", "preferredLanguage"),
-    "showInAddressList": ("Boolean", "showInAddressList"),
-    "state": ("String", "state"),
-    "streetAddress": ("String", "streetAddress"),
-    "surname": ("String", "surname"),
-    "telephoneNumber": ("String", "businessPhones"),
-    "usageLocation": ("String", "usageLocation"),
-    "userPrincipalName": ("String", "userPrincipalName"),
-    "userType": ("String", "userType"),
-}
-SOURCE_ONLY = frozenset({"alternativeSecurityIdentifier", "appRoleAssignments", "objectId"})
 GROUP_ATTRIBUTES: dict[str, tuple[str, str | None]] = {
     "description": ("String", "description"),
     "displayName": ("String", "displayName"),
