@@ -183,9 +183,9 @@ class GraphResourceProvider(ResourceProvider):
     def connection_failures(self, props: Mapping[str, Any]) -> list[CheckFailure]:
         """Missing or contradictory settings, else a failed sign-in: reported at preview.
 
-        Settings problems are blamed on `connection` only when the program set one; the messages
-        name the config key or variable. A connection with values still unknown (outputs of resources not yet
-        created) is checked when `up` knows them.
+        Settings problems are blamed on `connection` only when the program set one; the
+        messages name the config key or variable. A connection with values still unknown
+        (outputs of resources not yet created) is checked when `up` knows them.
         """
         connection = props.get(CONNECTION_KEY)
         if v.is_unknown(connection) or (
