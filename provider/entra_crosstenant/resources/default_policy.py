@@ -6,8 +6,9 @@ unset (`None` on a partner "inherits the tenant default": this object). It start
 system default (`isServiceDefault` true); any change makes it custom (false), and
 `resetToSystemDefault` puts all of it back.
 
-Create and update PATCH the declared settings (204), read is GET, delete POSTs
-`resetToSystemDefault` (204) or, with `on_delete="retain"`, leaves the default as it is.
+Create reads the default (GET) and PATCHes the declared settings it does not hold (none: no
+write), update PATCHes what changed (204), read is GET, delete POSTs `resetToSystemDefault` (204)
+or, with `on_delete="retain"`, leaves the default as it is.
 
 | argument | Graph property |
 |---|---|
@@ -49,7 +50,7 @@ from entra_crosstenant.resources._provider import (
     GraphResourceProvider,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
-from entra_crosstenant.resources.partner import changed_settings, setting_rule
+from entra_crosstenant.resources.partner import changed_settings, matches, setting_rule
 from entra_crosstenant.resources.policy_types import (
     AppServiceConnectInput,
     B2BSettingInput,
@@ -118,15 +119,19 @@ class DefaultPolicyProvider(GraphResourceProvider):
 
     # -- Graph ----------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Take over the tenant's default: one PATCH of the declared settings (none: a GET)."""
+        """Take over the tenant's default: read it, then PATCH only the declared settings it
+        does not hold (`matches`), so a program that declares the default as it is (what
+        `entra-crosstenant export` writes) takes it over without a write."""
         args = declared_args(props)
-        body = {SETTINGS[a]: props[a] for a in args}
         client = self.client(props)
-        if body:
-            client.request("PATCH", DEFAULT_PATH, version=graph_version(args), json=body)
-            live: Mapping[str, Any] = {**body, "isServiceDefault": False}
-        else:
-            live = client.request("GET", DEFAULT_PATH) or {}
+        live: dict[str, Any] = dict(
+            client.request("GET", DEFAULT_PATH, version=graph_version(args)) or {}
+        )
+        changed = [a for a in args if not matches(props[a], live.get(SETTINGS[a]))]
+        if changed:
+            body = {SETTINGS[a]: props[a] for a in changed}
+            client.request("PATCH", DEFAULT_PATH, version=graph_version(changed), json=body)
+            live.update(body, isServiceDefault=False)
         home = self.home_tenant(props)
         outs = self._outputs(props, live)
         outs[HOME_TENANT_KEY] = home
