@@ -86,6 +86,41 @@ SETTINGS: dict[str, str] = {
     "block_service_provider_outbound_access": "blockServiceProviderOutboundAccess",
 }
 _DEFAULT_TYPE = graph_schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_DEFAULT
+
+
+def _everyone(access_type: str) -> dict[str, Any]:
+    """A B2B setting for all users and all applications."""
+    return {
+        "usersAndGroups": {
+            "accessType": access_type,
+            "targets": [{"target": "AllUsers", "targetType": "user"}],
+        },
+        "applications": {
+            "accessType": access_type,
+            "targets": [{"target": "AllApplications", "targetType": "application"}],
+        },
+    }
+
+
+# Microsoft's system default, the settings it documents (the example of "Get
+# crossTenantAccessPolicyConfigurationDefault", a default with isServiceDefault true:
+# https://learn.microsoft.com/graph/api/crosstenantaccesspolicyconfigurationdefault-get): B2B
+# collaboration allowed both ways for everyone, B2B direct connect blocked both ways, no inbound
+# trust. `blockServiceProviderOutboundAccess` false is our reading (a flag that blocks nothing
+# until set). The others (tenant restrictions, invitation redemption, ...) are not documented:
+# `entra-crosstenant export` cannot tell them from a change, so it declares them when set.
+SYSTEM_DEFAULT: dict[str, Any] = {
+    "inboundTrust": {
+        "isMfaAccepted": False,
+        "isCompliantDeviceAccepted": False,
+        "isHybridAzureADJoinedDeviceAccepted": False,
+    },
+    "b2bCollaborationInbound": _everyone("allowed"),
+    "b2bCollaborationOutbound": _everyone("allowed"),
+    "b2bDirectConnectInbound": _everyone("blocked"),
+    "b2bDirectConnectOutbound": _everyone("blocked"),
+    "blockServiceProviderOutboundAccess": False,
+}
 BETA_SETTINGS = frozenset(a for a, g in SETTINGS.items() if _DEFAULT_TYPE.properties[g].beta_only)
 _STATE_ARGS = {"on_delete": "reset"}
 
