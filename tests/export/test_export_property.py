@@ -17,11 +17,17 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pulumi.runtime.rpc import UNKNOWN
 
 from entra_crosstenant.emulator.client import Emulator
 from entra_crosstenant.export.declarations import significant
-from entra_crosstenant.resources.identity_sync_policy import PROPERTIES, from_graph
-from entra_crosstenant.resources.partner import SETTINGS
+from entra_crosstenant.resources._provider import CONNECTION_KEY
+from entra_crosstenant.resources.identity_sync_policy import (
+    PROPERTIES,
+    IdentitySyncPolicyProvider,
+    from_graph,
+)
+from entra_crosstenant.resources.partner import SETTINGS, PartnerProvider
 from tests.export import tenants
 from tests.export.programs import (
     comments,
@@ -100,6 +106,10 @@ def test_export_declares_what_graph_holds(
     source = export_twice([], env, tmp_path_factory, written)
 
     registered = registrations(source)
+    for typ, name, inputs in registered:  # every declared value passes the resource's check
+        provider = PartnerProvider() if typ == PARTNER_TYPE else IdentitySyncPolicyProvider()
+        checked = provider.check({}, {**inputs, CONNECTION_KEY: UNKNOWN})  # signs in nowhere
+        assert not checked.failures, (name, [f.reason for f in checked.failures])
     partners = {i["partner_tenant_id"]: i for t, _, i in registered if t == PARTNER_TYPE}
     policies = {i["partner_tenant_id"]: i for t, _, i in registered if t == POLICY_TYPE}
     assert sorted(partners) == [p.tenant_id for p in tenant]

@@ -19,10 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi.runtime.rpc import UNKNOWN
+
 from entra_crosstenant.graph import schema
-from entra_crosstenant.resources import _validation as v
 from entra_crosstenant.resources import default_policy
-from entra_crosstenant.resources._provider import GraphResourceProvider
+from entra_crosstenant.resources._provider import CONNECTION_KEY, GraphResourceProvider
 from entra_crosstenant.resources.identity_sync_policy import (
     PROPERTIES,
     IdentitySyncPolicyProvider,
@@ -125,17 +126,19 @@ def _unknown_properties(
 def refused(
     provider: GraphResourceProvider, args: Mapping[str, Any], given: Mapping[str, Any]
 ) -> dict[str, str]:
-    """Arguments the resource's own rules (its check(), without signing in) refuse or would
-    change, with why. `given` are the other arguments the check needs (the partner tenant id).
+    """Arguments the resource's own check() refuses or would change, with why. `given` are the
+    other arguments the check needs (the partner tenant id, say).
 
-    A value the rules normalise (an upper-case GUID comes out lower-case) would be written on
-    the first `up`: it is refused too, so that taking the object over writes nothing.
+    The check runs as at a preview whose connection is not known yet: every argument and rule
+    between them is checked, and nothing signs in. A value check() normalises (an upper-case
+    GUID comes out lower-case) would be written on the first `up`: it is refused too, so that
+    taking the object over writes nothing.
     """
-    checked, failures = v.run({**given, **args}, provider.RULES)
-    found = {f.property: f.reason for f in failures}
+    result = provider.check({}, {**given, **args, CONNECTION_KEY: UNKNOWN})
+    found = {f.property: f.reason for f in result.failures}
     for arg, value in args.items():
-        if arg not in found and checked.get(arg) != value:
-            found[arg] = f"the resource would write it as {shown(checked.get(arg))}"
+        if arg not in found and result.inputs.get(arg) != value:
+            found[arg] = f"the resource would write it as {shown(result.inputs.get(arg))}"
     return found
 
 
@@ -348,7 +351,8 @@ def resource_names(
             levels[tenant] += 1
 
 
-_TAKEN = frozenset(dir(builtins)) | {"pulumi"}
+# Builtins, the module the program may import, and the names ruff calls ambiguous (E741).
+_TAKEN = frozenset(dir(builtins)) | {"pulumi", "l", "O", "I"}
 _VARIABLE_MAX = 40
 
 

@@ -35,7 +35,10 @@ from entra_crosstenant.settings import (
 
 # Settings a user may give as options: where to sign in, never with what secret.
 SETTING_OPTIONS = {
-    "tenant_id": ("tenantId", "the tenant to read (env AZURE_TENANT_ID)"),
+    "tenant_id": (
+        "tenantId",
+        "the tenant to read (env AZURE_TENANT_ID); a --source tenant names its own",
+    ),
     "cloud": ("cloud", "public, usgovernment, usgovernmentdod or china (env ENTRA_CLOUD)"),
     "graph_endpoint": ("graphEndpoint", "Graph's root URL (env ENTRA_GRAPH_ENDPOINT)"),
     "authority_host": ("authorityHost", "the sign-in authority (env AZURE_AUTHORITY_HOST)"),
