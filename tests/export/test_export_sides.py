@@ -229,3 +229,28 @@ def test_both_tenants_two_connections_and_the_secrets_to_set(
     assert "pulumi config set --secret sync-from:clientSecret" in printed
     assert "pulumi config set --secret entra-crosstenant:clientSecret" in printed
     assert "sync configurations" in printed
+
+
+def test_the_source_alone_needs_no_sign_in_to_the_other_tenant(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    tenant = emulator.control.create_tenant()
+    made = sources.Portal(emulator, tenant).make(sources.Spec("Fabrikam", TARGET))
+    where = {k: v for k, v in emulator.env.items() if not k.startswith("AZURE_")}
+    env = {**where, "AZURE_AUTHORITY_HOST": emulator.env["AZURE_AUTHORITY_HOST"]}
+    env |= sources.reader(emulator, tenant)
+    out = tmp_path / "out"
+    assert (
+        main(["--out", str(out), "--include", "sync-jobs", "--source", "source"], environ=env) == 0
+    )
+    program = (out / "__main__.py").read_text()
+    assert program.startswith(f'"""Cross-tenant sync configurations of tenant {tenant}.')
+    assert 'source = Connection.from_config("source")' in program and "target =" not in program
+    assert (
+        f'"fabrikam",\n    display_name="Fabrikam",\n    application_id="{made.application_id}"'
+        in (program)
+    )
+    assert (out / "Pulumi.dev.yaml").read_text() == (
+        f"config:\n  source:tenantId: {tenant}\n"
+        f"  source:clientId: {env['SOURCE_AZURE_CLIENT_ID']}\n"
+    )

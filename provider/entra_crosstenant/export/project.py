@@ -129,7 +129,7 @@ def build(
         export.name = names[export.tenant_id]
     partners.sort(key=lambda e: e.tenant_id)
     tenant = TenantExport(tenant_id, graph_version, partners, sorted(skipped), default, source)
-    used = {TARGET, SOURCE} if tenant.two_tenants or source is not None else set()
+    used = {TARGET, SOURCE} if source is not None else set()  # the connections' names
     assign_variables(partners, used)
     for configuration in source.configurations if source is not None else []:
         configuration.variable = variable_name(
