@@ -2,7 +2,7 @@
 
     entra-crosstenant run {preview,up,refresh,destroy} [--stack S] [--cwd DIR]
         [--policy-pack DIR [--policy-pack-config FILE]]...
-    entra-crosstenant export [--out DIR] [--include ...] [--partner ID ...]
+    entra-crosstenant export [--out DIR] [--include ...] [--partner ID ...] [--source NS]
 
 `run` runs a Pulumi Python project through the Automation API, for machines without the Python
 language host (`entra_crosstenant.project`); `export` writes a project that adopts an existing

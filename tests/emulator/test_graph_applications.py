@@ -243,3 +243,40 @@ def test_assigning_needs_both_permissions(emu_now: Emulator):
     created = app_graph(emu_now, ASSIGNER).post(path, json=body).json()
     assert_graph_error(reader.delete(f"{path}/{created['id']}"), 403, "Authorization_RequestDenied")
     assert half.delete(f"{path}/{created['id']}").status_code == 204
+
+
+def test_configurations_are_found_by_template_and_their_assignments_are_paged(emu_now: Emulator):
+    """What `entra-crosstenant export` reads: `$filter=applicationTemplateId eq '...'` on both
+    lists (the resource pages: "Supports $filter (eq, not, ne)"), and appRoleAssignedTo a
+    page at a time, following `@odata.nextLink`."""
+    graph = app_graph(emu_now, [OWNED_BY, *ASSIGNER])
+    made = [instantiate(graph, name) for name in ("Fabrikam", "Contoso")]
+    by_template = {"$filter": f"applicationTemplateId eq '{TEMPLATE.upper()}'"}
+    for collection, index in (("servicePrincipals", 1), ("applications", 0)):
+        found = graph.get(collection, params=by_template).json()["value"]
+        assert sorted(o["id"] for o in found) == sorted(m[index]["id"] for m in made)
+    other = {"$filter": "applicationTemplateId eq '00000000-0000-0000-0000-000000000000'"}
+    assert graph.get("servicePrincipals", params=other).json()["value"] == []
+
+    _, sp = made[0]
+    path = f"servicePrincipals/{sp['id']}/appRoleAssignedTo"
+    role = sp["appRoles"][0]["id"]
+    users = [emu_now.control.seed_user({"displayName": f"U{i}"})["id"] for i in range(5)]
+    for user in users:
+        body = {"appRoleId": role, "resourceId": sp["id"], "principalId": user}
+        assert graph.post(path, json=body).status_code == 201
+    emu_now.control.update_settings(page_size=2)
+    seen: list[str] = []
+    page = graph.get(path).json()
+    while True:
+        assert len(page["value"]) <= 2
+        seen += [a["principalId"] for a in page["value"]]
+        link = page.get("@odata.nextLink")
+        if not link:
+            break
+        assert link.startswith(f"{emu_now.url}/v1.0/{path}?")
+        page = graph.session.get(
+            link, headers={"Authorization": f"Bearer {graph.token}"}, timeout=30
+        ).json()
+    assert sorted(seen) == sorted(users)
+    assert len(graph.get(path, params={"$top": "3"}).json()["value"]) == 3

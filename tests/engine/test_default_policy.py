@@ -53,10 +53,11 @@ def test_declare_drift_restore_and_reset_the_tenant_default(deployment: Deployme
     control = deployment.emulator.control
     assert control.default_policy()["isServiceDefault"] is True
 
-    # Create takes the singleton over with one PATCH of the declared settings.
+    # Create takes the singleton over: it reads it, then PATCHes the declared settings it
+    # does not hold (both, here).
     mark = deployment.mark()
     assert stack.up().summary.resource_changes == {"create": 2}
-    assert deployment.calls(mark) == [("PATCH", DEFAULT, 204)]
+    assert deployment.calls(mark) == [("GET", DEFAULT, 200), ("PATCH", DEFAULT, 204)]
     stored = control.default_policy()
     assert stored["isServiceDefault"] is False
     assert stored["b2bCollaborationOutbound"]["usersAndGroups"]["targets"] == [

@@ -23,9 +23,11 @@ from typing import Any, Protocol, TypeVar
 from hypothesis import strategies as st
 
 from entra_crosstenant.graph import schema
+from entra_crosstenant.resources.default_policy import SYSTEM_DEFAULT
 
 T = TypeVar("T")
 PARTNER = schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER
+DEFAULT = schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_DEFAULT
 FUTURE_KEY = "settingFromTheFuture"
 # Text Graph may hold: quotes, backslashes, non-ASCII, long, and control characters.
 TRICKY = (
@@ -123,6 +125,9 @@ def value(c: Chooser, prop: schema.Property, name: str, odd: list[str], path: st
             odd.append(path)
             return schema.UNKNOWN_FUTURE_VALUE
         return c.pick(prop.values)
+    if prop.kind == "enums":  # a list of members, in an order that matters
+        members = list(prop.values)
+        return [m for m in members if c.chance(70)] or [c.pick(members)]
     if prop.kind in ("string", "datetime"):
         if name == "target":
             return c.pick(["AllUsers", "AllApplications", c.guid(), c.text()])
@@ -207,6 +212,28 @@ def sync_policy(c: Chooser, sync_writes: bool) -> tuple[dict[str, Any], set[str]
     if c.chance(5):
         policy["userSyncInbound"] = {"isSyncAllowed": user, FUTURE_KEY: True}
     return policy, odd
+
+
+def default_policy(c: Chooser) -> tuple[dict[str, Any], set[str]]:
+    """A tenant-wide default as an admin may have left it: each setting Microsoft's system
+    default (the documented values), unset, or changed; and the odd settings."""
+    body: dict[str, Any] = {"isServiceDefault": False}
+    odd_settings: set[str] = set()
+    for name, prop in DEFAULT.properties.items():
+        if prop.read_only:
+            continue
+        if name in SYSTEM_DEFAULT and c.chance(40):
+            body[name] = SYSTEM_DEFAULT[name]
+            continue
+        if c.chance(30):
+            body[name] = None
+            continue
+        odd: list[str] = []
+        body[name] = value(c, prop, name, odd, name)
+        if odd:
+            odd_settings.add(name)
+    body["automaticUserConsentSettings"] = {"inboundAllowed": False, "outboundAllowed": False}
+    return body, odd_settings
 
 
 def tenant(c: Chooser, size: int, *, sync_writes: bool = True) -> list[Partner]:

@@ -157,9 +157,9 @@ def emulator(entra_emulator_session: Emulator) -> Emulator:
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
-        (["--include", "partners,defaults"], "not supported yet: defaults (the tenant-wide"),
-        (["--include", "sync-jobs"], "not supported yet: sync-jobs (the source side"),
-        (["--source", "source"], "not supported yet: --source source"),
+        (["--include", "partners", "--source", "source"], "but --include has no sync-jobs"),
+        (["--source", "source:tenantId"], "must name a stack-config namespace"),
+        (["--source", "entra-crosstenant"], "not entra-crosstenant, the other tenant's"),
         (["--include", "partners,gadgets"], "--include has gadgets; choose from"),
         (["--partner", "{" + A + "}"], "Remove the braces"),
         (["--project", "my project"], "may only have letters"),
@@ -209,7 +209,9 @@ def test_one_partner_by_id_and_the_files_it_writes(
     argv = ["--out", str(out), "--partner", A.upper(), "--stack", "prod", "--graph-version", "v1.0"]
     assert main(argv, environ=emulator.env) == 0
     graph = [(r["method"], r["path"]) for r in control.requests(since=mark) if r["path"][1] != "_"]
-    assert graph[-1] == ("GET", f"/v1.0/policies/crossTenantAccessPolicy/partners/{A}")
+    partners = [call for call in graph if "/partners" in call[1]]
+    assert partners == [("GET", f"/v1.0/policies/crossTenantAccessPolicy/partners/{A}")]
+    assert graph[-1] == ("GET", "/v1.0/policies/crossTenantAccessPolicy/default")  # by default
     assert sorted(p.name for p in out.iterdir()) == [
         ".gitignore",
         "Pulumi.prod.yaml",
@@ -258,7 +260,8 @@ def test_pages_and_throttling_are_followed_and_retries_say_what_they_wait_for(
         assert main(["--out", str(tmp_path)], environ=emulator.env) == 0
     pages = [r for r in control.requests(since=mark) if "/partners" in r["path"]]
     assert [r["status"] for r in pages] == [429, 200, 200, 200]
-    assert "retrying in 0.2 s after 429 TooManyRequests, request-id" in caplog.text
+    assert "retrying in 0.2 s after 429 TooManyRequests" in caplog.text
+    assert "(GET attempt 1, Retry-After)" in caplog.text
     program = (tmp_path / "__main__.py").read_text()
     assert all(f'partner_tenant_id="{t}"' in program for t in tenants)
 

@@ -10,64 +10,35 @@ end, every program written is checked by ruff (lint and format) and mypy --stric
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pulumi.runtime.settings import reset_options
+from pulumi.runtime.rpc import UNKNOWN
 
 from entra_crosstenant.emulator.client import Emulator
-from entra_crosstenant.export import main
 from entra_crosstenant.export.declarations import significant
-from entra_crosstenant.resources.identity_sync_policy import PROPERTIES, from_graph
-from entra_crosstenant.resources.partner import SETTINGS
+from entra_crosstenant.resources._provider import CONNECTION_KEY
+from entra_crosstenant.resources.identity_sync_policy import (
+    PROPERTIES,
+    IdentitySyncPolicyProvider,
+    from_graph,
+)
+from entra_crosstenant.resources.partner import SETTINGS, PartnerProvider
 from tests.export import tenants
+from tests.export.programs import (
+    comments,
+    export_twice,
+    lint_all,
+    registrations,
+    without_future,
+)
 
-BIN = Path(sys.executable).parent
 PARTNER_TYPE = "pulumi-python:dynamic/entra:CrossTenantAccessPolicyPartner"
 POLICY_TYPE = "pulumi-python:dynamic/entra:CrossTenantIdentitySyncPolicyPartner"
-
-
-class _Recorder(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.registered: list[tuple[str, str, dict[str, Any]]] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.registered.append((args.typ, args.name, dict(args.inputs)))
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
-
-
-def registrations(source: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """What the program registers, run with the real resource classes under Pulumi's mocks."""
-    recorder = _Recorder()
-    pulumi.runtime.set_mocks(recorder, preview=False)
-    try:
-
-        @pulumi.runtime.test
-        def run() -> None:
-            exec(compile(source, "__main__.py", "exec"), {"__name__": "__main__"})  # noqa: S102
-
-        run()
-    finally:
-        reset_options()
-    return recorder.registered
-
-
-def without_future(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_future(v) for k, v in value.items() if k != tenants.FUTURE_KEY}
-    if isinstance(value, list):
-        return [without_future(v) for v in value]
-    return value
 
 
 def blocks(source: str) -> dict[str, str]:
@@ -80,10 +51,6 @@ def blocks(source: str) -> dict[str, str]:
         if tenant:
             out[tenant] = out.get(tenant, "") + line + "\n"
     return out
-
-
-def comments(block: str) -> str:
-    return " ".join(line.strip()[2:] for line in block.splitlines() if line.startswith("#"))
 
 
 def check_partner(partner: tenants.Partner, graph: dict[str, Any], inputs: dict[str, Any]) -> None:
@@ -111,25 +78,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every program the property test wrote, then linted and type-checked all at once."""
     folder = tmp_path_factory.mktemp("exported-programs")
     yield folder
-    programs = sorted(folder.glob("tenant_*.py"))
-    assert programs, "the property test wrote no program"
-    # E501 aside: a long string from Graph (display names reach 256 characters) stays on one
-    # line, as ruff's formatter leaves it; no other line may be long.
-    lint = ["--isolated", "--select", "E,F,W,I,B,UP", "--ignore", "E501", *map(str, programs)]
-    for program in programs:
-        for line in program.read_text(encoding="utf-8").splitlines():
-            assert len(line) <= 88 or '"' in line or "'" in line, (program, line)
-    ruff = subprocess.run([BIN / "ruff", "check", *lint], capture_output=True, text=True)
-    assert ruff.returncode == 0, ruff.stdout[-3000:]
-    fmt = [BIN / "ruff", "format", "--isolated", "--check", "--diff", *map(str, programs)]
-    formatted = subprocess.run(fmt, capture_output=True, text=True)
-    assert formatted.returncode == 0, formatted.stdout[-3000:]
-    mypy = subprocess.run(
-        [BIN / "mypy", "--strict", "--cache-dir", str(folder / ".mypy"), *map(str, programs)],
-        capture_output=True,
-        text=True,
-    )
-    assert mypy.returncode == 0, mypy.stdout[-3000:]
+    lint_all(folder)
 
 
 @settings(
@@ -154,17 +103,13 @@ def test_export_declares_what_graph_holds(
         if partner.policy is not None:
             control.seed_sync_policy(partner.tenant_id, partner.policy)
     env = dict(entra_emulator_session.env)
-
-    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
-    assert main(["--out", str(first), "--force"], environ=env) == 0
-    assert main(["--out", str(second), "--force"], environ=env) == 0
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "requirements.txt"):
-        assert (first / name).read_bytes() == (second / name).read_bytes(), name
-    source = (first / "__main__.py").read_text(encoding="utf-8")
-    index = len(list(written.glob("tenant_*.py")))
-    (written / f"tenant_{index:03d}.py").write_text(source, encoding="utf-8")
+    source = export_twice([], env, tmp_path_factory, written)
 
     registered = registrations(source)
+    for typ, name, inputs in registered:  # every declared value passes the resource's check
+        provider = PartnerProvider() if typ == PARTNER_TYPE else IdentitySyncPolicyProvider()
+        checked = provider.check({}, {**inputs, CONNECTION_KEY: UNKNOWN})  # signs in nowhere
+        assert not checked.failures, (name, [f.reason for f in checked.failures])
     partners = {i["partner_tenant_id"]: i for t, _, i in registered if t == PARTNER_TYPE}
     policies = {i["partner_tenant_id"]: i for t, _, i in registered if t == POLICY_TYPE}
     assert sorted(partners) == [p.tenant_id for p in tenant]

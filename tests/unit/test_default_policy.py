@@ -22,6 +22,7 @@ from entra_crosstenant.resources.default_policy import DefaultPolicyProvider, gr
 from entra_crosstenant.resources.partner import PartnerProvider
 from entra_crosstenant.resources.policy_types import B2BIdentityProvider, to_graph
 from tests.unit.conftest import SHELL_TENANT, Shell, unconfigured
+from tests.unit.fake_graph import FakeGraph, provider_on
 
 OTHER_TENANT = "0a0b0c0d-1111-2222-3333-444455556666"
 BLOCK_ALL = {
@@ -163,3 +164,24 @@ def test_beta_only_setting_speaks_beta() -> None:
 def test_the_typed_identity_providers_are_graphs_enum_members() -> None:
     """The Literal editors and mypy see is the schema's enum (held against the SDKs)."""
     assert get_args(B2BIdentityProvider) == schema.B2B_IDENTITY_PROVIDERS_TYPE.members
+
+
+def test_create_reads_the_default_and_patches_only_what_it_does_not_hold(
+    monkeypatch: pytest.MonkeyPatch, shell: Shell
+) -> None:
+    shell()
+    graph = FakeGraph()
+    provider = provider_on(DefaultPolicyProvider, graph, monkeypatch)
+    path = "/policies/crossTenantAccessPolicy/default"
+    held = {"isServiceDefault": False, "b2bDirectConnectOutbound": BLOCK_ALL}
+    graph.script("GET", path, held)
+    created = provider.create({"b2b_direct_connect_outbound": BLOCK_ALL})
+    assert graph.made() == [("GET", path)]  # as it is: taken over without a write
+    assert created.outs["b2b_direct_connect_outbound"] == BLOCK_ALL
+    graph.script("GET", path, {**held, "isServiceDefault": True})
+    created = provider.create(
+        {"b2b_direct_connect_outbound": BLOCK_ALL, "inbound_trust": {"isMfaAccepted": True}}
+    )
+    assert graph.made()[1:] == [("GET", path), ("PATCH", path)]
+    assert graph.calls[-1].json == {"inboundTrust": {"isMfaAccepted": True}}
+    assert created.outs["is_service_default"] is False

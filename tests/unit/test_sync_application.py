@@ -219,3 +219,104 @@ def test_assignment_read_and_delete(assignment: SyncAssignmentProvider, graph: F
     graph.script("DELETE", f"{ASSIGN}/{ASSIGNED}", 404)
     assignment.delete(ASSIGNED, olds)  # unassigned already
     assert graph.made()[-1] == ("DELETE", f"{ASSIGN}/{ASSIGNED}")
+
+
+# -- taking over what exists -----------------------------------------------------------------
+FROM_TEMPLATE = {
+    "id": APP,
+    "appId": CLIENT,
+    "displayName": "Fabrikam",
+    "applicationTemplateId": "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7",
+    "appRoles": [MSIAM],
+}
+BY_APP_ID = ("GET", "/servicePrincipals")
+
+
+def test_an_application_id_takes_a_configuration_over_without_a_write(
+    app: SyncApplicationProvider, graph: FakeGraph
+) -> None:
+    graph.script("GET", f"/applications/{APP}", FROM_TEMPLATE)
+    graph.script(*BY_APP_ID, {"value": [INSTANTIATED["servicePrincipal"]]})
+    created = app.create({"display_name": "Fabrikam", "application_id": APP})
+    assert graph.made() == [("GET", f"/applications/{APP}"), BY_APP_ID]
+    assert created.id == APP and "__last_write" not in created.outs
+    outs = created.outs
+    assert (outs["service_principal_id"], outs["app_role_id"], outs["client_id"]) == (
+        SP,
+        ROLE,
+        CLIENT,
+    )
+    # Its name differs: both objects are renamed, as an update would.
+    graph.script("GET", f"/applications/{APP}", FROM_TEMPLATE)
+    graph.script(*BY_APP_ID, {"value": [INSTANTIATED["servicePrincipal"]]})
+    graph.calls.clear()
+    renamed = app.create({"display_name": "Fabrikam Ltd", "application_id": APP})
+    assert graph.made()[2:] == [
+        ("PATCH", f"/applications/{APP}"),
+        ("PATCH", f"/servicePrincipals/{SP}"),
+    ]
+    assert renamed.outs["display_name"] == "Fabrikam Ltd" and renamed.outs["__last_write"]
+
+
+@pytest.mark.parametrize(
+    ("application", "said"),
+    [
+        (404, "there is no application"),
+        ({**FROM_TEMPLATE, "applicationTemplateId": None}, "was not made from the cross-tenant"),
+    ],
+)
+def test_taking_over_what_is_no_configuration_is_refused(
+    app: SyncApplicationProvider, graph: FakeGraph, application: Any, said: str
+) -> None:
+    graph.script("GET", f"/applications/{APP}", application)
+    with pytest.raises(ProviderError, match=said):
+        app.create({"display_name": "Fabrikam", "application_id": APP})
+    assert {method for method, _ in graph.made()} == {"GET"}
+
+
+def test_application_id_replaces_only_when_it_names_another_configuration(
+    app: SyncApplicationProvider,
+) -> None:
+    olds = {"display_name": "Fabrikam", "application_id": APP, "service_principal_id": SP}
+    news = {"__provider": "b", "display_name": "Fabrikam"}
+    assert app.diff(APP, olds, news).changes is False
+    assert app.diff(APP, olds, {**news, "application_id": APP}).changes is False
+    other = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
+    assert app.diff(APP, olds, {**news, "application_id": other}).replaces == ["application_id"]
+    assert (
+        "Object ID" in failures(app, display_name="x", application_id="fabrikam")["application_id"]
+    )
+
+
+def test_adopting_an_assignment_reads_every_page_and_writes_nothing(
+    assignment: SyncAssignmentProvider, graph: FakeGraph
+) -> None:
+    graph.endpoint = "https://graph.example"  # type: ignore[attr-defined]
+    mine = {"id": ASSIGNED, "principalId": USER, "appRoleId": ROLE, "principalType": "Group"}
+    page2 = f"{ASSIGN}?$skiptoken=2"
+    graph.script(
+        "GET",
+        ASSIGN,
+        {"value": [{"id": "a", "principalId": USER, "appRoleId": "other"}],
+         "@odata.nextLink": f"https://graph.example/v1.0{page2}"},
+    )  # fmt: skip
+    graph.script("GET", page2, {"value": [mine]})
+    created = assignment.create(declared(adopt_existing=True))
+    assert graph.made() == [("GET", ASSIGN), ("GET", page2)]
+    assert created.id == ASSIGNED and "__last_write" not in created.outs
+    # Not assigned yet: assigned as without adopt_existing.
+    graph.script("GET", ASSIGN, {"value": []})
+    graph.script("POST", ASSIGN, {"id": ASSIGNED, "principalType": "Group"})
+    assert assignment.create(declared(adopt_existing=True)).outs["__last_write"]
+    # Assigned as the other type: refused, nothing written.
+    graph.calls.clear()
+    graph.script("GET", ASSIGN, {"value": [{**mine, "principalType": "User"}]})
+    with pytest.raises(ProviderError, match="principal_type='User' to take"):
+        assignment.create(declared(adopt_existing=True))
+    assert graph.made() == [("GET", ASSIGN)]
+    # adopt_existing dropped later: an update with no call.
+    olds = {**declared(adopt_existing=True), "assignment_id": ASSIGNED}
+    assert assignment.diff(ASSIGNED, olds, declared()).replaces == []
+    updated = assignment.update(ASSIGNED, olds, declared())
+    assert updated.outs["assignment_id"] == ASSIGNED and "adopt_existing" not in updated.outs
+    assert graph.made() == [("GET", ASSIGN)]

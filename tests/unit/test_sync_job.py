@@ -480,3 +480,115 @@ def test_refresh_compares_only_the_declared_mappings_and_removal_restores(
     assert _department(graph.calls[1].json) == original
     assert "__replaced_mappings" not in updated.outs
     assert updated.outs["attribute_mappings"] is None
+
+
+# -- adopt_existing: take the configuration's job over, writing only what differs ----------
+def saved(**over: str) -> dict[str, Any]:
+    """The secrets as Graph reads them back after `secrets(declared(...))` was PUT."""
+    values = {s["key"]: s["value"] for s in secrets(declared())}
+    return {"value": [{"key": k, "value": v} for k, v in {**values, **over}.items()]}
+
+
+def test_adopting_a_job_as_it_is_reads_twice_and_writes_nothing(
+    provider: SyncJobProvider, graph: FakeGraph
+) -> None:
+    graph.script("GET", f"{SYNC}/jobs", {"value": [{"id": "X.1", "templateId": "X"}, ACTIVE_JOB]})
+    graph.script("GET", f"{SYNC}/secrets", saved(AuthenticationType="*"))
+    created = provider.create(declared(adopt_existing=True))
+    assert graph.made() == [("GET", f"{SYNC}/jobs"), ("GET", f"{SYNC}/secrets")]
+    assert created.id == JOB and created.outs["status_code"] == "Active"
+    assert created.outs["adopt_existing"] is True and "__last_write" not in created.outs
+
+
+def test_adopting_a_job_puts_the_declared_mappings_into_its_schema(
+    provider: SyncJobProvider, graph: FakeGraph
+) -> None:
+    """Mappings are declared state like the rest: an adopted job gets them too (only a PUT of
+    the schema when it does not hold them yet)."""
+    inputs, _ = check(provider, attribute_mappings=[dict(DEPARTMENT)])
+    graph.script("GET", f"{SYNC}/jobs", {"value": [ACTIVE_JOB]})
+    graph.script("GET", f"{SYNC}/secrets", saved())
+    graph.script("GET", SCHEMA_PATH, _template())
+    created = provider.create(
+        declared(adopt_existing=True, attribute_mappings=inputs["attribute_mappings"])
+    )
+    assert graph.made() == [
+        ("GET", f"{SYNC}/jobs"),
+        ("GET", f"{SYNC}/secrets"),
+        ("GET", SCHEMA_PATH),
+        ("PUT", SCHEMA_PATH),
+    ]
+    assert _department(graph.calls[3].json)["source"]["expression"] == DEPARTMENT["expression"]
+    assert created.outs["__replaced_mappings"] == {"department": _department(_template())}
+
+
+def test_adopting_writes_only_the_settings_and_state_the_job_does_not_hold(
+    provider: SyncJobProvider, graph: FakeGraph
+) -> None:
+    graph.script("GET", f"{SYNC}/jobs", {"value": [NOW_JOB]})
+    graph.script("GET", f"{SYNC}/secrets", saved(SyncAll="*"))  # masked: taken as declared
+    graph.script("GET", JOB_PATH, ACTIVE_JOB)
+    created = provider.create(declared(adopt_existing=True))
+    assert graph.made() == [
+        ("GET", f"{SYNC}/jobs"),
+        ("GET", f"{SYNC}/secrets"),
+        ("POST", f"{JOB_PATH}/start"),  # declared enabled, the job was paused
+        ("GET", JOB_PATH),
+    ]
+    assert created.outs["enabled"] is True and isinstance(created.outs["__last_write"], int)
+
+    graph.calls.clear()
+    graph.script("GET", f"{SYNC}/jobs", {"value": [ACTIVE_JOB]})
+    graph.script("GET", f"{SYNC}/secrets", saved())
+    provider.create(declared(adopt_existing=True, scope="all"))
+    assert graph.made()[-1] == ("PUT", f"{SYNC}/secrets")  # the saved target is ours: no check
+    assert len(graph.calls) == 3
+
+
+def test_adopting_a_job_never_given_its_secrets_validates_then_saves_them(
+    provider: SyncJobProvider, graph: FakeGraph
+) -> None:
+    graph.script("GET", f"{SYNC}/jobs", {"value": [ACTIVE_JOB]})
+    graph.script("GET", f"{SYNC}/secrets", {"value": []})
+    provider.create(declared(adopt_existing=True))
+    assert graph.made()[2:] == [
+        ("POST", f"{SYNC}/jobs/validateCredentials"),
+        ("PUT", f"{SYNC}/secrets"),
+    ]
+
+
+def test_adopting_a_job_that_syncs_elsewhere_or_is_ambiguous_changes_nothing(
+    provider: SyncJobProvider, graph: FakeGraph
+) -> None:
+    other = "12345678-1234-4234-8234-123456789012"
+    graph.script("GET", f"{SYNC}/jobs", {"value": [ACTIVE_JOB]})
+    graph.script("GET", f"{SYNC}/secrets", saved(CompanyId=other))
+    with pytest.raises(ProviderError) as raised:
+        provider.create(declared(adopt_existing=True))
+    assert f"syncs users to tenant {other}, not to {TARGET}" in str(raised.value)
+    assert f"target_tenant_id='{other}'" in str(raised.value)
+    second = {**ACTIVE_JOB, "id": "Azure2Azure.1.2"}
+    graph.script("GET", f"{SYNC}/jobs", {"value": [ACTIVE_JOB, second]})
+    with pytest.raises(ProviderError, match="has 2 Azure2Azure jobs"):
+        provider.create(declared(adopt_existing=True))
+    assert {method for method, _ in graph.made()} == {"GET"}
+
+
+def test_adopting_where_there_is_no_job_creates_one(
+    provider: SyncJobProvider, graph: FakeGraph
+) -> None:
+    graph.script("GET", f"{SYNC}/jobs", {"value": []})
+    graph.script("POST", f"{SYNC}/jobs", NOW_JOB)
+    created = provider.create(declared(adopt_existing=True, enabled=False))
+    assert graph.made()[:3] == [
+        ("GET", f"{SYNC}/jobs"),
+        ("POST", f"{SYNC}/jobs/validateCredentials"),
+        ("POST", f"{SYNC}/jobs"),
+    ]
+    assert created.id == JOB
+    # adopt_existing is ours: dropping it later is an update that calls nothing.
+    result = provider.diff(JOB, created.outs, declared(enabled=False))
+    assert result.changes is True and result.replaces == []
+    graph.calls.clear()
+    provider.update(JOB, created.outs, declared(enabled=False))
+    assert graph.calls == []

@@ -1,9 +1,6 @@
-"""The command line of `entra-crosstenant export`: options, sign-in, progress and the summary.
+"""The command line of `entra-crosstenant export`: options, reading, progress and the summary.
 
-Sign-in is the provider's (entra_crosstenant.settings), with the same precedence: options on the
-command line, then the stack config file of `--project-dir` (plain values only: an encrypted one
-needs the Pulumi CLI to read, so it is named and its environment variable suggested), then the
-environment. No option takes a secret: command lines end up in shell histories and process lists.
+Where it signs in (the tenant, and a source tenant with `--source`) is `export.signin`'s.
 """
 
 from __future__ import annotations
@@ -16,45 +13,43 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from entra_crosstenant.auth import CredentialError
-from entra_crosstenant.export import project
-from entra_crosstenant.export.reading import ExportError, read_partners
-from entra_crosstenant.graph import GraphError, client_for
+from entra_crosstenant.export import project, signin
+from entra_crosstenant.export.declarations import Declaration, default_declaration
+from entra_crosstenant.export.reading import (
+    ExportError,
+    read_configurations,
+    read_default,
+    read_partners,
+)
+from entra_crosstenant.export.source_side import SourceExport, build_source
+from entra_crosstenant.graph import GraphClient, GraphError, client_for
 from entra_crosstenant.resources._validation import guid
 from entra_crosstenant.settings import NAMESPACE, ConnectionSettings, SettingsError
 
 INCLUDE_NAMES = ("partners", "sync-policies", "defaults", "sync-jobs")
-DEFAULT_INCLUDE = ("partners", "sync-policies")
-# Accepted so scripts can name them, refused until the provider has their resources.
-NOT_YET = {
-    "defaults": "the tenant-wide default policy (crossTenantAccessPolicyConfigurationDefault)",
-    "sync-jobs": "the source side of sync (the synchronization jobs of the source tenant)",
-}
+DEFAULT_INCLUDE = ("partners", "sync-policies", "defaults")  # and sync-jobs with --source
+# What is read in the tenant export signs in to (sync-jobs too, without --source).
+TENANT_PARTS = frozenset({"partners", "sync-policies", "defaults"})
 USAGE_ERROR = 2
 FAILED = 1
-# Settings a user may give as options: where to sign in, never with what secret.
-_SETTING_OPTIONS = {
-    "tenant_id": ("tenantId", "the tenant to read (env AZURE_TENANT_ID)"),
-    "cloud": ("cloud", "public, usgovernment, usgovernmentdod or china (env ENTRA_CLOUD)"),
-    "graph_endpoint": ("graphEndpoint", "Graph's root URL (env ENTRA_GRAPH_ENDPOINT)"),
-    "authority_host": ("authorityHost", "the sign-in authority (env AZURE_AUTHORITY_HOST)"),
-    "ca_bundle": ("caBundle", "a PEM of the only CA to trust (env ENTRA_CA_BUNDLE)"),
-}
+_ANNOUNCERS = frozenset({"entra_crosstenant", "entra_crosstenant.graph"})
 _SHOWN_NOTES = 20
 
 
 def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add export's options to `parser` (its own, or the `export` subcommand's)."""
     parser.description = (
-        "Read one tenant's partner configurations and identity-sync policies from Microsoft "
-        "Graph and write a Pulumi project that declares each of them as it is "
-        "(adopt_existing=True), so that its first `pulumi up` takes them over without a write."
+        "Read one tenant's partner configurations, identity-sync policies and tenant-wide "
+        "default from Microsoft Graph (and with --source, a source tenant's cross-tenant sync "
+        "configurations: their jobs and the users and groups in scope), and write a Pulumi "
+        "project that declares each object as it is, to be taken over (adopt_existing=True), "
+        "so that its first `pulumi up` takes them over without a write."
     )
     parser.add_argument(
         "--out",
@@ -64,9 +59,10 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--include",
-        default=",".join(DEFAULT_INCLUDE),
-        help=f"what to export, comma-separated from {', '.join(INCLUDE_NAMES)} "
-        "(default: %(default)s; defaults and sync-jobs are not supported yet)",
+        help=f"what to export, comma-separated from {', '.join(INCLUDE_NAMES)} (default: "
+        f"{','.join(DEFAULT_INCLUDE)}, and sync-jobs with --source). defaults: the tenant-wide "
+        "default, the settings that differ from Microsoft's; sync-jobs: the sync "
+        "configurations of the source tenant (--source), else of the tenant read",
     )
     parser.add_argument(
         "--partner",
@@ -79,7 +75,10 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--source",
         metavar="NAMESPACE",
-        help="also read the source tenant of sync (not supported yet)",
+        help="read the sync configurations from the source tenant of this stack-config "
+        "namespace (NAMESPACE:tenantId, NAMESPACE:clientId in --project-dir's stack config, or "
+        "the environment's names prefixed NAMESPACE_, e.g. SOURCE_AZURE_CLIENT_SECRET); the "
+        "program declares them with Connection.from_config(NAMESPACE)",
     )
     parser.add_argument("--stack", default="dev", help="the stack to configure (default: dev)")
     parser.add_argument(
@@ -102,7 +101,7 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     sign_in = parser.add_argument_group(
         "where to sign in (the app and its secret come from the environment or stack config)"
     )
-    for option, (_, about) in _SETTING_OPTIONS.items():
+    for option, (_, about) in signin.SETTING_OPTIONS.items():
         sign_in.add_argument(f"--{option.replace('_', '-')}", dest=option, help=about)
     return parser
 
@@ -131,29 +130,39 @@ def run(args: argparse.Namespace, *, environ: Mapping[str, str] | None = None) -
     out = Console()
     err = Console(stderr=True)
     try:
-        include = _include(args.include, args.source)
+        source = signin.checked_namespace(args.source) if args.source else None
+        include = _include(args.include, source)
         partners = [_partner_id(p) for p in args.partner]
         name = project.checked_name("project", args.project, project.PROJECT_NAME)
         stack = project.checked_name("stack", args.stack, project.STACK_NAME)
     except ExportError as error:
         _fail(error)
         return USAGE_ERROR
+    env = os.environ if environ is None else environ
     try:
-        settings = _settings(args, os.environ if environ is None else environ)
-        tenant = _export(settings, args.graph_version, include, partners, err)
-        config = project.config_values(
-            tenant.tenant_id,
-            settings.client_id,
-            settings.cloud,
-            settings.credential_kinds()[:1] == ("managed_identity",),
-        )
+        signed_in: dict[str, ConnectionSettings] = {}
+        if include & TENANT_PARTS or (source is None and "sync-jobs" in include):
+            signed_in[NAMESPACE] = signin.tenant_settings(args, env)
+        if source is not None:
+            signed_in[source] = signin.source_settings(args, env, source)
+        tenant = _export(signed_in, source, args.graph_version, include, partners, err)
+        config: dict[str, str] = {}
+        for namespace, settings in signed_in.items():
+            assert settings.tenant_id is not None  # signin made sure
+            config |= project.config_values(
+                settings.tenant_id.lower(),
+                settings.client_id,
+                settings.cloud,
+                settings.credential_kinds()[:1] == ("managed_identity",),
+                namespace,
+            )
         written = project.write(
             args.out, project.files(tenant, name, stack, config), force=args.force
         )
     except (ExportError, SettingsError, CredentialError, GraphError) as error:
         _fail(error)
         return FAILED
-    _summary(out, tenant, args.out, written, stack, settings)
+    _summary(out, tenant, args.out, written, stack, signed_in)
     return 0
 
 
@@ -162,25 +171,22 @@ def _fail(error: Exception) -> None:
     print(f"entra-crosstenant export: {error}", file=sys.stderr)
 
 
-def _include(value: str, source: str | None) -> set[str]:
+def _include(value: str | None, source: str | None) -> set[str]:
+    if value is None:
+        return {*DEFAULT_INCLUDE, *(["sync-jobs"] if source else [])}
     names = {n.strip() for n in value.split(",") if n.strip()}
     unknown = sorted(names - set(INCLUDE_NAMES))
     if unknown:
         raise ExportError(
             f"--include has {', '.join(unknown)}; choose from {', '.join(INCLUDE_NAMES)}"
         )
-    missing = sorted(names & set(NOT_YET))
-    if missing or source:
-        what = [f"{n} ({NOT_YET[n]})" for n in missing]
-        if source:
-            what.append(f"--source {source} (the source tenant: {NOT_YET['sync-jobs']})")
-        raise ExportError(
-            f"not supported yet: {'; '.join(what)}. This package has no resource for them yet, "
-            "so they cannot be declared. Nothing was read or written; leave them out to export "
-            "partners and sync-policies."
-        )
     if not names:
         raise ExportError("--include names nothing to export")
+    if source and "sync-jobs" not in names:
+        raise ExportError(
+            f"--source {source} names the tenant sync-jobs are read from, but --include has no "
+            "sync-jobs: add it (or leave --include out). Nothing was read or written."
+        )
     return names
 
 
@@ -191,63 +197,17 @@ def _partner_id(value: str) -> str:
     return str(tenant)
 
 
-def _settings(args: argparse.Namespace, environ: Mapping[str, str]) -> ConnectionSettings:
-    overrides = {
-        key: getattr(args, option)
-        for option, (key, _) in _SETTING_OPTIONS.items()
-        if getattr(args, option) is not None
-    }
-    config, encrypted = _stack_config(args.project_dir, args.stack)
-    settings = ConnectionSettings.resolve(config, environ, overrides)
-    problems = settings.validate()
-    if settings.tenant_id is None and not any("tenant id" in p for p in problems):
-        problems.append(f"no tenant id: export reads one tenant; set --tenant-id or {NAMESPACE}")
-    if problems and encrypted:
-        problems.append(
-            f"{', '.join(encrypted)} in the stack config {'is' if len(encrypted) == 1 else 'are'}"
-            " encrypted, which export cannot read: give the app's identity in the environment "
-            "(AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, ...) and leave out --project-dir"
-        )
-    if problems:
-        raise SettingsError(problems)
-    return settings
-
-
-def _stack_config(directory: Path | None, stack: str) -> tuple[dict[str, str], list[str]]:
-    """Plain `entra-crosstenant:*` values of Pulumi.<stack>.yaml, and the encrypted keys."""
-    if directory is None:
-        return {}, []
-    path = directory / f"Pulumi.{stack}.yaml"
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise ExportError(f"cannot read the stack config {path}: {error}") from None
-    values = document.get("config") if isinstance(document, dict) else None
-    if not isinstance(values, dict):
-        return {}, []
-    plain = {
-        str(k): str(v).lower() if isinstance(v, bool) else str(v)
-        for k, v in values.items()
-        if str(k).startswith(f"{NAMESPACE}:") and not isinstance(v, dict | list)
-    }
-    encrypted = sorted(
-        str(k)
-        for k, v in values.items()
-        if str(k).startswith(f"{NAMESPACE}:") and isinstance(v, dict) and "secure" in v
-    )
-    return plain, encrypted
-
-
 def _export(
-    settings: ConnectionSettings,
+    signed_in: Mapping[str, ConnectionSettings],
+    source: str | None,
     version: str,
     include: set[str],
     partners: list[str],
     err: Console,
 ) -> project.TenantExport:
-    """Read the tenant with a progress bar on a terminal (and Graph's retries shown)."""
-    assert settings.tenant_id is not None  # _settings made sure
-    client = client_for(settings)
+    """Read the tenant(s) with a progress bar on a terminal (and Graph's retries shown)."""
+    tenant = signed_in.get(NAMESPACE)
+    tenant_id = tenant.tenant_id.lower() if tenant and tenant.tenant_id else None
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -258,24 +218,45 @@ def _export(
         transient=True,
     )
     handler = RichHandler(console=err, show_path=False, show_time=False, markup=False)
-    handler.addFilter(lambda record: record.name == "entra_crosstenant")  # not auth's chatter
-    # Retry waits are announced on the package's logger (graph/client.py, through _engine_log,
-    # which has no engine to talk to here): show them on the terminal.
+    # What the Graph client waits for: its retries are announced on the package's logger (by
+    # entra_crosstenant._engine_log, outside a provider process), its give-ups on its own.
+    handler.addFilter(lambda record: record.name in _ANNOUNCERS)
     log = logging.getLogger("entra_crosstenant")
     level = log.level
     log.addHandler(handler)
     log.setLevel(logging.INFO)  # retries say what they wait for
+    bodies: list[dict[str, Any]] = []
+    default = None
+    found: SourceExport | None = None
     try:
         with progress:
-            task = progress.add_task(
-                f"Reading partner configurations of tenant {settings.tenant_id}",
-                total=len(partners) or None,
-            )
-            bodies = read_partners(client, version, partners, lambda n: progress.advance(task, n))
+            if tenant is not None and include & {"partners", "sync-policies"}:
+                task = progress.add_task(
+                    f"Reading partner configurations of tenant {tenant_id}",
+                    total=len(partners) or None,
+                )
+                bodies = read_partners(
+                    client_for(tenant), version, partners, lambda n: progress.advance(task, n)
+                )
+            if tenant is not None and "defaults" in include:
+                default = default_declaration(read_default(client_for(tenant), version))
+            if "sync-jobs" in include:
+                settings = signed_in[source or NAMESPACE]
+                found = _read_source(client_for(settings), settings, source, progress)
     finally:
         log.removeHandler(handler)
         log.setLevel(level)
-    return project.build(settings.tenant_id.lower(), version, bodies, include)
+    return project.build(tenant_id, version, bodies, include, default=default, source=found)
+
+
+def _read_source(
+    client: GraphClient, settings: ConnectionSettings, namespace: str | None, progress: Progress
+) -> SourceExport:
+    assert settings.tenant_id is not None  # signin made sure
+    source_tenant = settings.tenant_id.lower()
+    task = progress.add_task(f"Reading sync configurations of tenant {source_tenant}")
+    read = read_configurations(client, lambda n: progress.advance(task, n))
+    return build_source(source_tenant, namespace, read)
 
 
 def _summary(
@@ -284,34 +265,60 @@ def _summary(
     directory: Path,
     written: list[str],
     stack: str,
-    settings: ConnectionSettings,
+    signed_in: Mapping[str, ConnectionSettings],
 ) -> None:
     exported = tenant.partners
-    table = Table(title=f"Exported from tenant {tenant.tenant_id} (Graph {tenant.graph_version})")
+    source = tenant.source
+    read = [t for t in (tenant.tenant_id, source.tenant_id if source else None) if t]
+    table = Table(
+        title=f"Exported from tenant {' and '.join(dict.fromkeys(read))} "
+        f"(Graph {tenant.graph_version})"
+    )
     table.add_column("objects")
     table.add_column("declared", justify="right")
     table.add_column("settings declared", justify="right")
     table.add_column("with comments", justify="right")
     partners = [e.partner for e in exported if e.partner is not None]
     policies = [e.policy for e in exported if e.policy is not None]
-    table.add_row(
-        "partner configurations",
-        str(len(partners)),
-        str(project.settings_count(exported)),
-        str(sum(1 for p in partners if p.notes)),
-    )
-    table.add_row(
-        "identity-sync policies",
-        str(len(policies)),
-        str(sum(len(p.args) for p in policies)),
-        str(sum(1 for p in policies if p.notes or p.writes)),
-    )
+    rows: list[tuple[str, list[Declaration]]] = []
+    if tenant.tenant_id is not None:
+        rows += [("partner configurations", partners), ("identity-sync policies", policies)]
+    if tenant.default is not None:
+        declared = tenant.default.declaration
+        rows.append(("tenant-wide default", [declared] if declared.args else []))
+    if source is not None:
+        configurations = source.configurations
+        rows += [
+            ("sync configurations", [c.application for c in configurations]),
+            ("sync jobs", [c.job for c in configurations if c.job is not None]),
+            (
+                "users and groups in scope",
+                [a.declaration for c in configurations for a in c.assignments],
+            ),
+        ]
+    for what, declarations in rows:
+        table.add_row(
+            what,
+            str(len(declarations)),
+            str(sum(len(d.args) for d in declarations)),
+            str(sum(1 for d in declarations if d.notes or d.writes)),
+        )
     out.print(table)
+    if tenant.default is not None and tenant.default.said:
+        out.print(tenant.default.said, markup=False, highlight=False, soft_wrap=True)
     notes = [("-", note) for note in tenant.skipped]
     for export in exported:
         for kind, declaration in (("", export.partner), ("-sync", export.policy)):
             if declaration is not None:
                 notes += [(export.name + kind, note) for note in declaration.notes]
+    if tenant.default is not None:
+        notes += [("tenant-default", note) for note in tenant.default.declaration.notes]
+    if source is not None:
+        notes += [("-", note) for note in source.skipped]
+        for c in source.configurations:
+            notes += [(c.name, note) for note in c.application.notes]
+            notes += [(f"{c.name}-job", n) for n in (c.job.notes if c.job else [])]
+            notes += [(a.name, n) for a in c.assignments for n in a.declaration.notes]
     notes += [(name, f"WRITES: {what}") for name, what in tenant.writes]
     if notes:
         attention = Table(title="Left as they are (see the comments in __main__.py)")
@@ -325,29 +332,34 @@ def _summary(
     files = ", ".join(written) if written else "nothing (already up to date)"
     out.print(f"Wrote {directory}: {files}", markup=False, highlight=False, soft_wrap=True)
     out.print("Next:", markup=False)
-    for line in _next_steps(directory, stack, settings, bool(tenant.writes)):
+    for line in _next_steps(directory, stack, signed_in, bool(tenant.writes)):
         out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _next_steps(
-    directory: Path, stack: str, settings: ConnectionSettings, writes: bool
+    directory: Path, stack: str, signed_in: Mapping[str, ConnectionSettings], writes: bool
 ) -> list[str]:
     """The commands that finish the job: the config keys export never writes (secrets)."""
-    kind = (settings.credential_kinds() or ("client_secret",))[0]
-    keys = {
-        "client_secret": [f"pulumi config set --secret {NAMESPACE}:clientSecret"],
-        "certificate": [f"pulumi config set {NAMESPACE}:clientCertificatePath PATH"]
-        + (
-            [f"pulumi config set --secret {NAMESPACE}:clientCertificatePassword"]
-            if settings.client_certificate_password
-            else []
-        ),
-        "workload_identity": [f"pulumi config set {NAMESPACE}:federatedTokenFile PATH"],
-        "managed_identity": [],
-    }[kind]
+    keys: list[str] = []
+    for namespace, settings in signed_in.items():
+        kind = (settings.credential_kinds() or ("client_secret",))[0]
+        keys += {
+            "client_secret": [f"pulumi config set --secret {namespace}:clientSecret"],
+            "certificate": [f"pulumi config set {namespace}:clientCertificatePath PATH"]
+            + (
+                [f"pulumi config set --secret {namespace}:clientCertificatePassword"]
+                if settings.client_certificate_password
+                else []
+            ),
+            "workload_identity": [f"pulumi config set {namespace}:federatedTokenFile PATH"],
+            "managed_identity": [],
+            "azure_cli": [f"pulumi config set {namespace}:credential azure_cli"],
+            "device_code": [f"pulumi config set {namespace}:credential device_code"],
+        }[kind]
+    tenants = "tenants" if len(signed_in) > 1 else "tenant"
     return [
         f"cd {directory}",
-        f"pulumi stack init {stack}    # its config, Pulumi.{stack}.yaml, names the tenant",
+        f"pulumi stack init {stack}    # its config, Pulumi.{stack}.yaml, names the {tenants}",
         *keys,
         "pulumi up    # takes every object over"
         + ("; writes only what the WRITES comments say" if writes else ": no write to Graph"),

@@ -19,7 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi.runtime.rpc import UNKNOWN
+
 from entra_crosstenant.graph import schema
+from entra_crosstenant.resources import default_policy
 from entra_crosstenant.resources._provider import CONNECTION_KEY, GraphResourceProvider
 from entra_crosstenant.resources.identity_sync_policy import (
     PROPERTIES,
@@ -30,6 +33,7 @@ from entra_crosstenant.resources.partner import SETTINGS, PartnerProvider, match
 
 PARTNER_TYPE = schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER
 SYNC_TYPE = schema.CROSS_TENANT_IDENTITY_SYNC_POLICY_PARTNER
+DEFAULT_TYPE = schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_DEFAULT
 SYNC_RELATIONSHIP = "identitySynchronization"
 _SHOWN_CHARS = 160
 
@@ -42,6 +46,14 @@ class Declaration:
     notes: list[str] = field(default_factory=list)
     # What the first `pulumi up` will write all the same (said in the code and the summary).
     writes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DefaultExport:
+    """The tenant-wide default: what to declare; with no arguments, `said` says why not."""
+
+    declaration: Declaration
+    said: str = ""
 
 
 @dataclass
@@ -111,32 +123,38 @@ def _unknown_properties(
     ]
 
 
-def _refused(
-    provider: GraphResourceProvider, tenant_id: str, args: Mapping[str, Any]
+def refused(
+    provider: GraphResourceProvider, args: Mapping[str, Any], given: Mapping[str, Any]
 ) -> dict[str, str]:
-    """Arguments the resource's own check() refuses or would change, with why.
+    """Arguments the resource's own check() refuses or would change, with why. `given` are the
+    other arguments the check needs (the partner tenant id, say).
 
-    A value check() normalises (an upper-case GUID comes out lower-case) would be written on
-    the first `up`: it is refused too, so that taking the object over writes nothing.
+    The check runs as at a preview whose connection is not known yet: every argument and rule
+    between them is checked, and nothing signs in. A value check() normalises (an upper-case
+    GUID comes out lower-case) would be written on the first `up`: it is refused too, so that
+    taking the object over writes nothing.
     """
-    result = provider.check({}, {"partner_tenant_id": tenant_id, **args})
-    refused = {f.property: f.reason for f in result.failures if f.property != CONNECTION_KEY}
+    result = provider.check({}, {**given, **args, CONNECTION_KEY: UNKNOWN})
+    found = {f.property: f.reason for f in result.failures}
     for arg, value in args.items():
-        if arg not in refused and result.inputs.get(arg) != value:
-            refused[arg] = f"the resource would write it as {shown(result.inputs.get(arg))}"
-    return refused
+        if arg not in found and result.inputs.get(arg) != value:
+            found[arg] = f"the resource would write it as {shown(result.inputs.get(arg))}"
+    return found
 
 
-def partner_declaration(tenant_id: str, body: Mapping[str, Any]) -> Declaration:
-    """The partner configuration's arguments: every setting Graph holds that can be declared."""
+def _setting_args(
+    complex_type: schema.ComplexType, settings: Mapping[str, str], body: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """Each setting Graph holds, as Graph's JSON of the properties this package knows; notes
+    for the unknown parts (declared without them, or not at all inside a list compared whole)."""
     args: dict[str, Any] = {}
     notes: list[str] = []
-    for arg, graph_name in SETTINGS.items():
+    for arg, graph_name in settings.items():
         live = body.get(graph_name)
         value = significant(live)
         if value is None:
-            continue  # inherits the tenant default
-        prop = PARTNER_TYPE.properties[graph_name]
+            continue  # inherits the tenant default (the default's own: Graph says nothing)
+        prop = complex_type.properties[graph_name]
         unknown: list[tuple[str, Any]] = []
         if prop.type is not None:
             value, unknown = _known_part(prop.type, value, graph_name)
@@ -156,29 +174,100 @@ def partner_declaration(tenant_id: str, body: Mapping[str, Any]) -> Declaration:
         if value is None:
             continue  # nothing this package knows is set: inherits the tenant default
         args[arg] = value
-    for arg, reason in sorted(_refused(PartnerProvider(), tenant_id, args).items()):
+    return args, notes
+
+
+def _drop_refused(
+    args: dict[str, Any],
+    found: Mapping[str, str],
+    settings: Mapping[str, str],
+    body: Mapping[str, Any],
+) -> list[str]:
+    """Leave out (and say why) each setting the resource refuses."""
+    notes = []
+    for arg, reason in sorted(found.items()):
         if arg in args:
             notes.append(
-                f"{SETTINGS[arg]} is not declared, left as it is "
-                f"({shown(body.get(SETTINGS[arg]))}): {reason}"
+                f"{settings[arg]} is not declared, left as it is "
+                f"({shown(body.get(settings[arg]))}): {reason}"
             )
             del args[arg]
-    notes += _read_only_notes(body)
+    return notes
+
+
+def partner_declaration(tenant_id: str, body: Mapping[str, Any]) -> Declaration:
+    """The partner configuration's arguments: every setting Graph holds that can be declared."""
+    args, notes = _setting_args(PARTNER_TYPE, SETTINGS, body)
+    found = refused(PartnerProvider(), args, {"partner_tenant_id": tenant_id})
+    notes += _drop_refused(args, found, SETTINGS, body)
+    notes += _read_only_notes(PARTNER_TYPE, body, {SYNC_RELATIONSHIP})
     notes += _unknown_properties(PARTNER_TYPE, body, {SYNC_RELATIONSHIP})
     return Declaration(args, notes)
 
 
-def _read_only_notes(body: Mapping[str, Any]) -> list[str]:
+def default_declaration(body: Mapping[str, Any]) -> DefaultExport:
+    """The tenant-wide default's arguments: each setting that is not Microsoft's system default.
+
+    A default Graph calls the service default (`isServiceDefault` true) has nothing to declare.
+    Otherwise a setting equal to the system default Microsoft documents is left undeclared (so
+    unmanaged); one Microsoft documents no default for is declared as Graph holds it, since
+    nothing says it was not changed.
+    """
+    if body.get("isServiceDefault") is True:
+        return DefaultExport(
+            Declaration({}),
+            "The tenant-wide default is Microsoft's system default (isServiceDefault is true): "
+            "nothing to declare.",
+        )
+    settings = default_policy.SETTINGS
+    args, notes = _setting_args(DEFAULT_TYPE, settings, body)
+    system = default_policy.SYSTEM_DEFAULT
+    for arg in list(args):
+        held = system.get(settings[arg])
+        if held is not None and matches(args[arg], held) and matches(held, args[arg]):
+            del args[arg]  # Microsoft's own value: nothing changed here
+    found = refused(default_policy.DefaultPolicyProvider(), args, {})
+    notes += _drop_refused(args, found, settings, body)
+    guessed = [settings[a] for a in args if settings[a] not in system]
+    if guessed:
+        notes.append(
+            f"{', '.join(guessed)}: declared as Graph holds {'it' if len(guessed) == 1 else 'them'}"
+            ", as Microsoft documents no system default to compare with."
+        )
+    consent = significant(body.get("automaticUserConsentSettings"))
+    if isinstance(consent, Mapping) and any(consent.values()):
+        notes.append(
+            f"automaticUserConsentSettings = {shown(consent)}: read-only on the default (Graph: "
+            "always false), not declared."
+        )
+    notes += _read_only_notes(DEFAULT_TYPE, body, {"automaticUserConsentSettings"})
+    notes += _unknown_properties(DEFAULT_TYPE, body, ())
+    said = (
+        ""
+        if args
+        else "The tenant-wide default is not Microsoft's (isServiceDefault is false), but no "
+        "setting this package declares differs from Microsoft's system default: nothing to "
+        "declare."
+    )
+    return DefaultExport(Declaration(args, notes), said)
+
+
+def _read_only_notes(
+    complex_type: schema.ComplexType, body: Mapping[str, Any], handled: Iterable[str]
+) -> list[str]:
     notes = []
     if body.get("isInMultiTenantOrganization"):
         notes.append(
             "isInMultiTenantOrganization is true: set by the multitenant organization, read-only."
         )
-    for name, prop in PARTNER_TYPE.properties.items():
-        if prop.read_only and prop.kind == "object" and significant(body.get(name)) is not None:
+    skip = set(handled)
+    for name, prop in complex_type.properties.items():
+        if name in skip or not (prop.read_only and prop.kind == "object"):
+            continue
+        if significant(body.get(name)) is not None:
             notes.append(f"{name} = {shown(body.get(name))}: read-only in Graph, not declared.")
-    for name in PARTNER_TYPE.relationships:
-        if name != SYNC_RELATIONSHIP and significant(body.get(name)) is not None:
+    for name in complex_type.relationships:
+        if name not in skip and significant(body.get(name)) is not None:
             notes.append(f"{name}: an entity of its own, not managed by this package.")
     return notes
 
@@ -189,7 +278,8 @@ def policy_declaration(tenant_id: str, body: Mapping[str, Any]) -> Declaration:
     args = {p.arg: values[p.arg] for p in PROPERTIES if values[p.arg] is not None}
     notes: list[str] = []
     writes: list[str] = []
-    for arg, reason in sorted(_refused(IdentitySyncPolicyProvider(), tenant_id, args).items()):
+    found = refused(IdentitySyncPolicyProvider(), args, {"partner_tenant_id": tenant_id})
+    for arg, reason in sorted(found.items()):
         if arg in args:
             notes.append(f"{arg} is not declared, left as it is ({shown(args[arg])}): {reason}")
             del args[arg]
@@ -231,12 +321,15 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:32].strip("-")
 
 
-def resource_names(display_names: Mapping[str, str | None]) -> dict[str, str]:
-    """A Pulumi resource name per partner tenant: stable across runs, unique in the program.
+def resource_names(
+    display_names: Mapping[str, str | None], fallback: str = "tenant"
+) -> dict[str, str]:
+    """A Pulumi resource name per object (a partner tenant, a sync configuration, ...), by its
+    id: stable across runs, unique among them.
 
-    From the display name of the partner's sync policy, else `tenant-<first 8 of its id>`. A
-    name shared by several partners gets their tenant id's first 8 characters, then the whole
-    id: decided by the set of names alone, never by the order Graph listed them in.
+    From the display name (of a partner's sync policy, say), else `<fallback>-<first 8 of its
+    id>`. A name shared by several gets their id's first 8 characters, then the whole id:
+    decided by the set of names alone, never by the order Graph listed them in.
     """
     bases = {t: slug(name or "") for t, name in display_names.items()}
     levels = dict.fromkeys(display_names, 0)
@@ -244,7 +337,7 @@ def resource_names(display_names: Mapping[str, str | None]) -> dict[str, str]:
     def name(tenant: str) -> str:
         base = bases[tenant]
         if not base:
-            return f"tenant-{tenant[:8]}" if levels[tenant] == 0 else f"tenant-{tenant}"
+            return f"{fallback}-{tenant[:8]}" if levels[tenant] == 0 else f"{fallback}-{tenant}"
         return (base, f"{base}-{tenant[:8]}", f"{base}-{tenant}")[levels[tenant]]
 
     while True:
@@ -258,20 +351,27 @@ def resource_names(display_names: Mapping[str, str | None]) -> dict[str, str]:
             levels[tenant] += 1
 
 
-_TAKEN = frozenset(dir(builtins)) | {"pulumi"}
+# Builtins, the module the program may import, and the names ruff calls ambiguous (E741).
+_TAKEN = frozenset(dir(builtins)) | {"pulumi", "l", "O", "I"}
 _VARIABLE_MAX = 40
 
 
-def assign_variables(exports: Iterable[PartnerExport]) -> None:
-    """Python names for partners, from their resource names; unique, never a keyword."""
-    used: set[str] = set()
+def assign_variables(exports: Iterable[PartnerExport], used: set[str]) -> None:
+    """Python names for partners, from their resource names; unique (among `used`, which they
+    join), never a keyword."""
     for export in sorted(exports, key=lambda e: e.tenant_id):
-        variable = export.name.replace("-", "_")
-        if keyword.iskeyword(variable) or variable in _TAKEN or not variable.isidentifier():
-            variable = f"partner_{variable}"
-        if len(variable) > _VARIABLE_MAX:  # a long name from a clash: its tenant says enough
-            variable = f"partner_{export.tenant_id[:8]}"
-        if variable in used or not variable.isidentifier():
-            variable = "partner_" + export.tenant_id.replace("-", "_")
-        used.add(variable)
-        export.variable = variable
+        export.variable = variable_name(export.name, export.tenant_id, "partner", used)
+
+
+def variable_name(name: str, key: str, prefix: str, used: set[str]) -> str:
+    """A Python name from a resource name, else `<prefix>_<key>`: unique in `used`, never a
+    keyword or builtin."""
+    variable = name.replace("-", "_")
+    if keyword.iskeyword(variable) or variable in _TAKEN or not variable.isidentifier():
+        variable = f"{prefix}_{variable}"
+    if len(variable) > _VARIABLE_MAX:  # a long name from a clash: its id says enough
+        variable = f"{prefix}_{key[:8]}"
+    if variable in used or not variable.isidentifier():
+        variable = f"{prefix}_" + key.replace("-", "_")
+    used.add(variable)
+    return variable

@@ -87,8 +87,14 @@ def lines(node: Node, depth: int = 0, prefix: str = "", suffix: str = "") -> lis
         assert isinstance(node, Call)
         head, tail, parts = f"{node.callee}(", ")", list(node.args)
     out = [f"{pad}{prefix}{head}"]
+    inner = INDENT * (depth + 1)
     for key, value in parts:
-        out += lines(value, depth + 1, f"{key}=" if key else "", ",")
+        if key and isinstance(value, Call) and len(f"{inner}{key}={value.callee}(") > LINE_LENGTH:
+            # `key=Callee(` alone is too long: the call goes in parentheses of its own, as
+            # ruff keeps them (it never adds them itself).
+            out += [f"{inner}{key}=(", *lines(value, depth + 2), f"{inner}),"]
+        else:
+            out += lines(value, depth + 1, f"{key}=" if key else "", ",")
     out.append(f"{pad}{tail}{suffix}")
     return out
 
@@ -124,6 +130,8 @@ def _keywords(cls: type) -> dict[str, str]:
 
 def value_node(prop: schema.Property, value: Any, used: set[str]) -> Node:
     """A declared setting (Graph's JSON, known properties only) as typed classes."""
+    if isinstance(value, list) and prop.type is None:  # a list of strings or enum members
+        return ListOf(tuple(literal(item) for item in value))
     if prop.type is None or value is None:
         return literal(value)
     if prop.kind == "list":

@@ -6,8 +6,9 @@ unset (`None` on a partner "inherits the tenant default": this object). It start
 system default (`isServiceDefault` true); any change makes it custom (false), and
 `resetToSystemDefault` puts all of it back.
 
-Create and update PATCH the declared settings (204), read is GET, delete POSTs
-`resetToSystemDefault` (204) or, with `on_delete="retain"`, leaves the default as it is.
+Create reads the default (GET) and PATCHes the declared settings it does not hold (none: no
+write), update PATCHes what changed (204), read is GET, delete POSTs `resetToSystemDefault` (204)
+or, with `on_delete="retain"`, leaves the default as it is.
 
 | argument | Graph property |
 |---|---|
@@ -49,7 +50,7 @@ from entra_crosstenant.resources._provider import (
     GraphResourceProvider,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
-from entra_crosstenant.resources.partner import changed_settings, setting_rule
+from entra_crosstenant.resources.partner import changed_settings, matches, setting_rule
 from entra_crosstenant.resources.policy_types import (
     AppServiceConnectInput,
     B2BSettingInput,
@@ -85,6 +86,41 @@ SETTINGS: dict[str, str] = {
     "block_service_provider_outbound_access": "blockServiceProviderOutboundAccess",
 }
 _DEFAULT_TYPE = graph_schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_DEFAULT
+
+
+def _everyone(access_type: str) -> dict[str, Any]:
+    """A B2B setting for all users and all applications."""
+    return {
+        "usersAndGroups": {
+            "accessType": access_type,
+            "targets": [{"target": "AllUsers", "targetType": "user"}],
+        },
+        "applications": {
+            "accessType": access_type,
+            "targets": [{"target": "AllApplications", "targetType": "application"}],
+        },
+    }
+
+
+# Microsoft's system default, the settings it documents (the example of "Get
+# crossTenantAccessPolicyConfigurationDefault", a default with isServiceDefault true:
+# https://learn.microsoft.com/graph/api/crosstenantaccesspolicyconfigurationdefault-get): B2B
+# collaboration allowed both ways for everyone, B2B direct connect blocked both ways, no inbound
+# trust. `blockServiceProviderOutboundAccess` false is our reading (a flag that blocks nothing
+# until set). The others (tenant restrictions, invitation redemption, ...) are not documented:
+# `entra-crosstenant export` cannot tell them from a change, so it declares them when set.
+SYSTEM_DEFAULT: dict[str, Any] = {
+    "inboundTrust": {
+        "isMfaAccepted": False,
+        "isCompliantDeviceAccepted": False,
+        "isHybridAzureADJoinedDeviceAccepted": False,
+    },
+    "b2bCollaborationInbound": _everyone("allowed"),
+    "b2bCollaborationOutbound": _everyone("allowed"),
+    "b2bDirectConnectInbound": _everyone("blocked"),
+    "b2bDirectConnectOutbound": _everyone("blocked"),
+    "blockServiceProviderOutboundAccess": False,
+}
 BETA_SETTINGS = frozenset(a for a, g in SETTINGS.items() if _DEFAULT_TYPE.properties[g].beta_only)
 _STATE_ARGS = {"on_delete": "reset"}
 
@@ -118,15 +154,19 @@ class DefaultPolicyProvider(GraphResourceProvider):
 
     # -- Graph ----------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Take over the tenant's default: one PATCH of the declared settings (none: a GET)."""
+        """Take over the tenant's default: read it, then PATCH only the declared settings it
+        does not hold (`matches`), so a program that declares the default as it is (what
+        `entra-crosstenant export` writes) takes it over without a write."""
         args = declared_args(props)
-        body = {SETTINGS[a]: props[a] for a in args}
         client = self.client(props)
-        if body:
-            client.request("PATCH", DEFAULT_PATH, version=graph_version(args), json=body)
-            live: Mapping[str, Any] = {**body, "isServiceDefault": False}
-        else:
-            live = client.request("GET", DEFAULT_PATH) or {}
+        live: dict[str, Any] = dict(
+            client.request("GET", DEFAULT_PATH, version=graph_version(args)) or {}
+        )
+        changed = [a for a in args if not matches(props[a], live.get(SETTINGS[a]))]
+        if changed:
+            body = {SETTINGS[a]: props[a] for a in changed}
+            client.request("PATCH", DEFAULT_PATH, version=graph_version(changed), json=body)
+            live.update(body, isServiceDefault=False)
         home = self.home_tenant(props)
         outs = self._outputs(props, live)
         outs[HOME_TENANT_KEY] = home

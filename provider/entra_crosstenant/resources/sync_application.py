@@ -9,9 +9,16 @@ PATCH of the application and of the service principal, delete is `DELETE /applic
 (which removes the service principal too; Entra keeps the application in deleted items for 30
 days).
 
+With `application_id`, create takes over a configuration that already exists (made in the admin
+center, or read by `entra-crosstenant export`) instead of instantiating a new one: `GET
+/applications/{id}` (it must come from the template), its service principal found by `appId`
+(`GET /servicePrincipals?$filter=appId eq '...'`), and a PATCH of both only when the declared
+display name is not the one the application has. From then on it is managed as if created here.
+
 | argument / output | Graph |
 |---|---|
 | `display_name` | `displayName` of the application and its service principal |
+| `application_id` (optional) | an existing configuration's application object `id`, taken over |
 | output `application_id` | the application's object `id` (what `/applications/{id}` takes) |
 | output `client_id` | the application's `appId` (also the service principal's `appId`) |
 | output `service_principal_id` | the service principal's object `id` (what the sync job takes) |
@@ -25,7 +32,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
 
 from entra_crosstenant import _engine_log
 from entra_crosstenant.connection import Connection
@@ -84,7 +98,17 @@ def _display_name(field: str, value: Any) -> v.Result:
     return v.display_name(field, value)
 
 
-_RULES: dict[str, Any] = {"display_name": _display_name, CONNECTION_KEY: v.mapping}
+_RULES: dict[str, Any] = {
+    "display_name": _display_name,
+    "application_id": lambda f, x: v.guid(
+        f,
+        x,
+        what="the object id of an existing sync configuration's application (the Object ID of "
+        "its app registration, not its client id), or None to instantiate a new one",
+        required=False,
+    ),
+    CONNECTION_KEY: v.mapping,
+}
 _STATE_ARGS: dict[str, Any] = {}  # every argument is Graph's
 
 
@@ -99,9 +123,21 @@ class SyncApplicationProvider(GraphResourceProvider):
         changed = news.get("display_name") != olds.get("display_name")
         return ["display_name"] if changed else []
 
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """As every resource's; a declared `application_id` that is not the one managed names
+        another configuration: replace. Left out, it changes nothing (it only says what create
+        takes over)."""
+        result = super().diff(id_, olds, news)
+        adopted = news.get("application_id")
+        if adopted is None or (not v.is_unknown(adopted) and adopted == olds.get("application_id")):
+            return result
+        return DiffResult(changes=True, replaces=[*(result.replaces or []), "application_id"])
+
     # -- Graph ----------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client(props)
+        if props.get("application_id"):
+            return self._take_over(client, props)
         made = client.request("POST", INSTANTIATE, json={"displayName": props["display_name"]})
         application = (made or {}).get("application") or {}
         principal = (made or {}).get("servicePrincipal") or {}
@@ -133,6 +169,57 @@ class SyncApplicationProvider(GraphResourceProvider):
         outs[HOME_TENANT_KEY] = self.home_tenant(props)
         return CreateResult(id_=application["id"], outs=outs)
 
+    def _take_over(self, client: GraphClient, props: Mapping[str, Any]) -> CreateResult:
+        """An existing configuration, by its application's object id: read, renamed only when
+        its name is not the declared one."""
+        application_id = props["application_id"]
+        try:
+            application = client.request("GET", application_path(application_id)) or {}
+        except GraphError as error:
+            if error.status != 404:
+                raise
+            raise ProviderError(
+                f"there is no application {application_id} in this tenant, so there is no sync "
+                "configuration to take over. application_id is the Object ID of the "
+                "configuration's app registration (not its client id); leave it out to "
+                f"instantiate a new configuration. Nothing was changed. ({request_ids(error)})"
+            ) from None
+        template = str(application.get("applicationTemplateId") or "").lower()
+        if template != CONFIGURATION_TEMPLATE_ID:
+            raise ProviderError(
+                f"application {application_id} ('{application.get('displayName')}') was not "
+                f"made from the cross-tenant sync template {CONFIGURATION_TEMPLATE_ID} "
+                f"(its applicationTemplateId is {template or 'none'}), so it is no sync "
+                "configuration. Check application_id. Nothing was changed."
+            )
+        app_id = str(application.get("appId") or "")
+        found = f"appId eq '{app_id.replace(chr(39), chr(39) * 2)}'"  # OData doubles a quote
+        listed = client.request("GET", "/servicePrincipals", params={"$filter": found})
+        principals = [p for p in (listed or {}).get("value") or [] if isinstance(p, Mapping)]
+        if len(principals) != 1 or not principals[0].get("id"):
+            raise ProviderError(
+                f"the sync configuration {application_id} has {len(principals)} service "
+                f"principals with appId {app_id} in this tenant, not one: it cannot be taken "
+                "over (its job and users hang off its service principal). Nothing was changed."
+            )
+        principal = dict(principals[0])
+        recorded = {
+            "display_name": application.get("displayName"),
+            "application_id": application.get("id") or application_id,
+            "client_id": app_id or None,
+            "service_principal_id": principal["id"],
+            "app_role_id": sync_app_role_id(principal, application),
+        }
+        last_write = None
+        if recorded["display_name"] != props["display_name"]:
+            for what in (f"application {application_id}", f"service principal {principal['id']}"):
+                self._rename(client, props, what, props["display_name"])
+            recorded["display_name"] = props["display_name"]
+            last_write = self.written_now()
+        outs = self._outputs(props, recorded, last_write)
+        outs[HOME_TENANT_KEY] = self.home_tenant(props)
+        return CreateResult(id_=str(recorded["application_id"]), outs=outs)
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         application_id = props.get("application_id") or id_
         client = self.client(props)
@@ -152,7 +239,8 @@ class SyncApplicationProvider(GraphResourceProvider):
         recorded["client_id"] = live.get("appId") or recorded["client_id"]
         outs = self._outputs(props, recorded, props.get(LAST_WRITE_KEY))
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
-        inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
+        # Not application_id: it is an input only of programs that take a configuration over.
+        inputs = {k: outs[k] for k in ("display_name", CONNECTION_KEY) if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -223,6 +311,9 @@ class CrossTenantSyncApplication(Resource, module="entra", name="CrossTenantSync
     Give it to `CrossTenantSyncJob(application=...)` and `CrossTenantSyncAssignment(
     application=...)`: they take its service principal and app role, live in its tenant (its
     `connection` by default), and Pulumi then creates it first and deletes it last.
+    `application_id` takes over a configuration that already exists (its application's object
+    id) instead of instantiating a new one; it is then managed, and deleted on destroy, as if
+    created here.
     """
 
     display_name: pulumi.Output[str]
@@ -242,6 +333,7 @@ class CrossTenantSyncApplication(Resource, module="entra", name="CrossTenantSync
         resource_name: str,
         display_name: pulumi.Input[str],
         *,
+        application_id: pulumi.Input[str] | None = None,
         connection: Connection | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -249,12 +341,16 @@ class CrossTenantSyncApplication(Resource, module="entra", name="CrossTenantSync
             "display_name": display_name,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
         }
+        outputs = (*IDS, HOME_TENANT_KEY, LAST_WRITE_KEY)
+        registered = given_props(props, {}, outputs)
+        if application_id is not None:  # an input too: the configuration to take over
+            registered["application_id"] = application_id
         super().__init__(
             SyncApplicationProvider(),
             resource_name,
             # __last_write is registered so that the job and assignments can be told when this
             # application was written (see _replication): they poll through its replication.
-            given_props(props, {}, (*IDS, HOME_TENANT_KEY, LAST_WRITE_KEY)),
+            registered,
             opts,
         )
         # Not an output: the Python object, for the job and assignments to live in its tenant.

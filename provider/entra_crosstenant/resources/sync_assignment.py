@@ -5,7 +5,8 @@ Graph: `POST /servicePrincipals/{id}/appRoleAssignedTo` with `{"principalId", "r
 with the `appRoleAssignment`; read is `GET .../appRoleAssignedTo/{assignmentId}`, delete is
 `DELETE .../appRoleAssignedTo/{assignmentId}`. Graph cannot change an assignment: any new
 argument replaces it. With the job's `scope="assigned"`, these are the users and groups (with
-their members) that sync.
+their members) that sync. `adopt_existing=True` looks for the assignment first (`GET
+.../appRoleAssignedTo`, every page) and takes it over without a write when it exists.
 
 | argument | Graph |
 |---|---|
@@ -22,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
 from entra_crosstenant import _engine_log
 from entra_crosstenant.connection import Connection
@@ -42,6 +43,7 @@ from entra_crosstenant.resources._replication import (
     retry_replicating,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
+from entra_crosstenant.resources._snapshot import Listing, list_all
 from entra_crosstenant.resources.sync_application import CrossTenantSyncApplication
 
 PrincipalType = Literal["User", "Group"]
@@ -83,9 +85,10 @@ _RULES: dict[str, Any] = {
         f, x, what="the object id of the user or group to sync, in the source tenant"
     ),
     "principal_type": _principal_type,
+    "adopt_existing": v.boolean,
     CONNECTION_KEY: v.mapping,
 }
-_STATE_ARGS: dict[str, Any] = {}  # every argument is Graph's
+_STATE_ARGS = {"adopt_existing": False}  # ours, never sent to Graph
 
 
 class SyncAssignmentProvider(GraphResourceProvider):
@@ -108,16 +111,32 @@ class SyncAssignmentProvider(GraphResourceProvider):
         }
         client = self.client(props)
         replicating = replication_deadline(props)
-        try:
+        made: dict[str, Any] | None = None
+        if props.get("adopt_existing"):
             made = retry_replicating(
-                lambda: client.request("POST", assignments_path(principal), json=body),
+                lambda: self._existing(client, props),
                 what=f"the sync configuration's service principal {principal}",
                 replicating_until=replicating,
             )
-        except GraphError as error:
-            made = self._existing_or_explain(client, props, error)
+        adopted = made is not None
+        if made is None:
+            try:
+                made = retry_replicating(
+                    lambda: client.request("POST", assignments_path(principal), json=body),
+                    what=f"the sync configuration's service principal {principal}",
+                    replicating_until=replicating,
+                )
+            except GraphError as error:
+                made = self._existing_or_explain(client, props, error)
         made = made or {}
         if made.get("principalType") not in (None, props["principal_type"]):
+            if adopted:
+                raise ProviderError(
+                    f"{props['principal_id']} is assigned to this configuration as a "
+                    f"{made['principalType']}, not a {props['principal_type']}: set "
+                    f"principal_type='{made['principalType']}' to take the assignment over. "
+                    "Nothing was changed."
+                )
             self._undo(client, principal, made)
             raise ProviderError(
                 f"{props['principal_id']} is a {made['principalType']} in Entra, not a "
@@ -130,7 +149,7 @@ class SyncAssignmentProvider(GraphResourceProvider):
                 "its answer names no assignment id, so this program cannot manage it; remove it "
                 "under the configuration's Users and groups and run `pulumi up` again."
             )
-        outs = self._outputs(props, self.written_now())
+        outs = self._outputs(props, None if adopted else self.written_now())
         outs["assignment_id"] = made["id"]
         outs[HOME_TENANT_KEY] = self.home_tenant(props)
         return CreateResult(id_=made["id"], outs=outs)
@@ -149,15 +168,21 @@ class SyncAssignmentProvider(GraphResourceProvider):
             ) from None
         if error.status not in (400, 409) or "already exist" not in (error.message or ""):
             raise error
-        listed = client.request("GET", assignments_path(principal)) or {}
-        for item in listed.get("value") or []:
-            if (
-                isinstance(item, Mapping)
-                and item.get("principalId") == who
-                and item.get("appRoleId") == props["app_role_id"]
-            ):
-                return dict(item)
-        raise error
+        existing = SyncAssignmentProvider._existing(client, props)
+        if existing is None:
+            raise error
+        return existing
+
+    @staticmethod
+    def _existing(client: GraphClient, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The assignment of this principal to this role, if the configuration has it."""
+        listing = Listing(assignments_path(props["service_principal_id"]), key="id")
+        for item in list_all(client, listing, "v1.0").values():
+            principal = str(item.get("principalId") or "").lower()
+            role = str(item.get("appRoleId") or "").lower()
+            if principal == props["principal_id"] and role == props["app_role_id"]:
+                return item
+        return None
 
     @staticmethod
     def _undo(client: GraphClient, principal: str, made: Mapping[str, Any]) -> None:
@@ -194,6 +219,15 @@ class SyncAssignmentProvider(GraphResourceProvider):
         inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only a state argument (adopt_existing) or the connection changed: nothing to write."""
+        values = {k: v for k, v in olds.items() if k not in (*_STATE_ARGS, CONNECTION_KEY)}
+        values.update((k, news[k]) for k in (*_STATE_ARGS, CONNECTION_KEY) if k in news)
+        outs = self._outputs(values, olds.get(LAST_WRITE_KEY))
+        outs["assignment_id"] = olds.get("assignment_id") or id_
+        outs[HOME_TENANT_KEY] = olds.get(HOME_TENANT_KEY) or self.home_tenant(news)
+        return UpdateResult(outs=outs)
+
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         principal = props["service_principal_id"]
         client = self.client(props)
@@ -211,6 +245,7 @@ class SyncAssignmentProvider(GraphResourceProvider):
     @staticmethod
     def _outputs(values: Mapping[str, Any], last_write: Any) -> dict[str, Any]:
         outs: dict[str, Any] = {k: values.get(k) for k in KEYS}
+        outs.update(SyncAssignmentProvider.state_outputs(values))
         if values.get(CONNECTION_KEY) is not None:
             outs[CONNECTION_KEY] = values[CONNECTION_KEY]
         if last_write is not None:
@@ -224,13 +259,15 @@ class CrossTenantSyncAssignment(Resource, module="entra", name="CrossTenantSyncA
     Graph's `appRoleAssignment` of the configuration's `msiam_access` role (see the module
     docstring). With `CrossTenantSyncJob(scope="assigned")`, the default, only assigned users
     and the members of assigned groups sync. Pass `application=` (the CrossTenantSyncApplication):
-    the assignment lives in its tenant and is removed before it.
+    the assignment lives in its tenant and is removed before it. `adopt_existing=True` takes
+    over the assignment when the principal already has it, without a write.
     """
 
     service_principal_id: pulumi.Output[str]
     app_role_id: pulumi.Output[str]
     principal_id: pulumi.Output[str]
     principal_type: pulumi.Output[str]
+    adopt_existing: pulumi.Output[bool]
     assignment_id: pulumi.Output[str]
     """Graph's id of the appRoleAssignment."""
     home_tenant_id: pulumi.Output[str | None]
@@ -244,6 +281,7 @@ class CrossTenantSyncAssignment(Resource, module="entra", name="CrossTenantSyncA
         app_role_id: pulumi.Input[str] | None = None,
         principal_id: pulumi.Input[str],
         principal_type: pulumi.Input[PrincipalType],
+        adopt_existing: pulumi.Input[bool] = False,
         connection: Connection | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -266,15 +304,16 @@ class CrossTenantSyncAssignment(Resource, module="entra", name="CrossTenantSyncA
             "app_role_id": app_role_id,
             "principal_id": principal_id,
             "principal_type": principal_type,
+            "adopt_existing": adopt_existing,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
             APPLICATION_WRITTEN_KEY: written,
         }
         super().__init__(
             SyncAssignmentProvider(),
             resource_name,
-            given_props(props, {}, ("assignment_id", HOME_TENANT_KEY)),
+            given_props(props, _STATE_ARGS, ("assignment_id", HOME_TENANT_KEY)),
             opts,
         )
 
 
-default_outputs(CrossTenantSyncAssignment, (CONNECTION_KEY,), {})
+default_outputs(CrossTenantSyncAssignment, ("adopt_existing", CONNECTION_KEY), _STATE_ARGS)

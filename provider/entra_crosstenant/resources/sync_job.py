@@ -31,6 +31,12 @@ applies them; an `ObjectAddOnly` mapping acts only when a user is created): `GET
 replace the declared mappings, `PUT` it back. Refresh reads the schema only when mappings are
 declared, and compares only those.
 
+`adopt_existing=True` takes over the configuration's Azure2Azure job if it has one (`GET jobs`,
+`GET secrets`): only what it does not hold is written (one `PUT secrets` for the scope or
+notifications, `start` or `pause` for `enabled`), so a program that declares the job as it is
+writes nothing. A job that syncs to another tenant than `target_tenant_id` is refused, never
+moved.
+
 Outputs, as Graph reported them at the last create or refresh: `job_id`, `schedule`
 (`interval`, `state`, `expiration`), `status_code` and `quarantine`. A quarantined job is a
 Pulumi warning, never a diff: it is Entra's verdict on the sync, not a setting.
@@ -88,8 +94,8 @@ MAPPINGS = "attribute_mappings"
 # none), put back when the declaration goes.
 REPLACED_KEY = "__replaced_mappings"
 STATUS_OUTPUTS = ("job_id", "schedule", "status_code", "quarantine")
-_DEFAULTS = {"enabled": True, "scope": "assigned"}
-_STATE_ARGS: dict[str, Any] = {}  # every argument is Graph's
+_DEFAULTS = {"enabled": True, "scope": "assigned", "adopt_existing": False}
+_STATE_ARGS = {"adopt_existing": False}  # ours, never sent to Graph
 
 
 def synchronization_path(service_principal_id: str) -> str:
@@ -133,6 +139,16 @@ def secrets(values: Mapping[str, Any]) -> list[dict[str, str]]:
 def blank_secrets() -> list[dict[str, str]]:
     """What delete writes: Graph has no DELETE for secrets (the azuread provider blanks them)."""
     return [{"key": item["key"], "value": ""} for item in secrets({"target_tenant_id": ""})]
+
+
+def secret_value(live: Any, key: str) -> str | None:
+    """A secret's value as Graph read it back (`*` when masked), or None when missing or blank."""
+    pairs = live.get("value") if isinstance(live, Mapping) else live
+    for pair in pairs or []:
+        if isinstance(pair, Mapping) and pair.get("key") == key:
+            value = pair.get("value")
+            return value if isinstance(value, str) and value.strip() else None
+    return None
 
 
 def from_secrets(live: Any, declared: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,6 +246,7 @@ _RULES: dict[str, Any] = {
         what="the number of deletions in one sync cycle that puts the job in quarantine",
     ),
     MAPPINGS: am.check_mappings,
+    "adopt_existing": v.boolean,
     CONNECTION_KEY: v.mapping,
 }
 
@@ -267,6 +284,10 @@ class SyncJobProvider(GraphResourceProvider):
         def call(method: str, path: str, body: Any = None) -> Any:
             return wait.run(lambda: client.request(method, path, json=body))
 
+        if props.get("adopt_existing"):
+            existing = self._existing_job(call, principal)
+            if existing is not None:
+                return self._adopt(client, wait, call, props, existing)
         self._validate_credentials(call, props)
         job = self._create_job(client, call, props)
         job_id = job["id"]
@@ -287,6 +308,84 @@ class SyncJobProvider(GraphResourceProvider):
             raise
         status = from_job(job)
         outs = self._outputs(props, status, self.written_now())
+        if replaced:
+            outs[REPLACED_KEY] = replaced
+        outs[HOME_TENANT_KEY] = self.home_tenant(props)
+        warning = quarantine_warning(outs)
+        if warning is not None:
+            _engine_log.warn(warning)
+        return CreateResult(id_=job_id, outs=outs)
+
+    @staticmethod
+    def _azure2azure_jobs(call: Callable[..., Any], principal: str) -> list[dict[str, Any]]:
+        """The service principal's jobs from the Azure2Azure template (a configuration has one)."""
+        listed = call("GET", f"{synchronization_path(principal)}/jobs") or {}
+        return [
+            dict(job)
+            for job in listed.get("value") or []
+            if isinstance(job, Mapping)
+            and job.get("templateId") == SYNC_TEMPLATE_ID
+            and isinstance(job.get("id"), str)
+        ]
+
+    def _existing_job(self, call: Callable[..., Any], principal: str) -> dict[str, Any] | None:
+        """The job to adopt, or None; several are ambiguous, so refused before any write."""
+        jobs = self._azure2azure_jobs(call, principal)
+        if len(jobs) > 1:
+            raise ProviderError(
+                f"service principal {principal} has {len(jobs)} {SYNC_TEMPLATE_ID} jobs "
+                f"({', '.join(sorted(j['id'] for j in jobs))}); adopt_existing takes over a "
+                "configuration's one job. Delete the extra ones in the admin center (or with "
+                "DELETE .../synchronization/jobs/{id}), then run `pulumi up` again. Nothing was "
+                "changed."
+            )
+        return jobs[0] if jobs else None
+
+    def _adopt(
+        self,
+        client: GraphClient,
+        wait: Replication,
+        call: Callable[..., Any],
+        props: Mapping[str, Any],
+        job: dict[str, Any],
+    ) -> CreateResult:
+        """Take over `job`: write only the declared settings it does not hold (none for a
+        program that declares it as it is), and never point it at another target tenant."""
+        principal, job_id = props["service_principal_id"], job["id"]
+        target = props["target_tenant_id"]
+        live = call("GET", f"{synchronization_path(principal)}/secrets")
+        saved = {item["key"]: secret_value(live, item["key"]) for item in secrets(props)}
+        company = saved["CompanyId"]
+        if company not in (None, MASKED) and company.lower() != target:
+            raise ProviderError(
+                f"sync job {job_id} (service principal {principal}) syncs users to tenant "
+                f"{company}, not to {target} as declared. Nothing was changed: adopting it "
+                "would move the users it syncs to another tenant. Declare "
+                f"target_tenant_id='{company.lower()}' to take it over as it is, or delete the "
+                "job (or leave out adopt_existing) to have a new one made for the declared tenant."
+            )
+        held = from_secrets(live, props)  # a masked value counts as the declared one
+        wrote = False
+        missing = None in saved.values()  # a job never given its credentials and settings
+        if missing or any(held[arg] != props.get(arg) for arg in SECRET_ARGS):
+            if company in (None, MASKED):  # no saved target to compare: ask the declared one
+                self._validate_credentials(call, props)
+            call("PUT", f"{synchronization_path(principal)}/secrets", {"value": secrets(props)})
+            wrote = True
+        replaced: dict[str, Any] = {}
+        if props.get(MAPPINGS):  # declared mappings hold on an adopted job too (PUT if they differ)
+            replaced = self._write_mappings(call, principal, job_id, props[MAPPINGS], {})
+            wrote = True
+        enabled = props.get("enabled", True)
+        if from_job(job)["enabled"] != enabled:
+            call("POST", f"{job_path(principal, job_id)}/{'start' if enabled else 'pause'}")
+            read: Any = wait.run(
+                lambda: client.request("GET", job_path(principal, job_id)),
+                settling_until=settled_after_now(),
+            )
+            job = dict(read) if isinstance(read, Mapping) else job
+            wrote = True
+        outs = self._outputs(props, from_job(job), self.written_now() if wrote else None)
         if replaced:
             outs[REPLACED_KEY] = replaced
         outs[HOME_TENANT_KEY] = self.home_tenant(props)
@@ -344,14 +443,10 @@ class SyncJobProvider(GraphResourceProvider):
         except GraphError as error:
             if error.status != 409:
                 raise
-            existing = [
-                job
-                for job in (call("GET", jobs) or {}).get("value") or []
-                if isinstance(job, Mapping) and job.get("templateId") == SYNC_TEMPLATE_ID
-            ]
+            existing = self._azure2azure_jobs(call, props["service_principal_id"])
             if not existing:
                 raise
-            made = dict(existing[0])
+            made = existing[0]
         if not isinstance(made, Mapping) or not isinstance(made.get("id"), str):
             raise ProviderError(
                 f"Graph created a sync job under {jobs} but its answer names no job id, so this "
@@ -520,6 +615,7 @@ class SyncJobProvider(GraphResourceProvider):
             **{k: status.get(k) for k in STATUS_OUTPUTS},
         }
         outs["scope"] = outs["scope"] or "assigned"
+        outs.update(SyncJobProvider.state_outputs(values))
         if values.get(CONNECTION_KEY) is not None:
             outs[CONNECTION_KEY] = values[CONNECTION_KEY]
         if last_write is not None:
@@ -539,7 +635,8 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
     (AttributeMapping: target attribute <- source attribute, expression or constant), written
     into the job's schema before it starts; the others stay the template's. Pass `application=`
     (the CrossTenantSyncApplication): the job then lives in its tenant and Pulumi deletes the job
-    before the application.
+    before the application. `adopt_existing=True` takes over the configuration's existing job,
+    writing only the declared settings it does not hold.
     """
 
     service_principal_id: pulumi.Output[str]
@@ -550,6 +647,7 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
     accidental_deletions_threshold: pulumi.Output[int | None]
     attribute_mappings: pulumi.Output[list[dict[str, Any]] | None]
     """The declared mappings as Graph had them at the last create, update or refresh."""
+    adopt_existing: pulumi.Output[bool]
     job_id: pulumi.Output[str]
     """Graph's job id, such as `Azure2Azure.<hex>.<guid>`."""
     schedule: pulumi.Output[dict[str, Any]]
@@ -573,6 +671,7 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
         notification_email: pulumi.Input[str] | None = None,
         accidental_deletions_threshold: pulumi.Input[int] | None = None,
         attribute_mappings: Sequence[am.AttributeMappingInput] | None = None,
+        adopt_existing: pulumi.Input[bool] = False,
         connection: Connection | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -594,6 +693,7 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
             "notification_email": notification_email,
             "accidental_deletions_threshold": accidental_deletions_threshold,
             MAPPINGS: am.to_input(attribute_mappings),
+            "adopt_existing": adopt_existing,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
             APPLICATION_WRITTEN_KEY: written,
         }
@@ -611,6 +711,6 @@ class CrossTenantSyncJob(Resource, module="entra", name="CrossTenantSyncJob"):
 
 default_outputs(
     CrossTenantSyncJob,
-    ("service_principal_id", "enabled", *SECRET_ARGS, MAPPINGS, CONNECTION_KEY),
+    ("service_principal_id", "enabled", *SECRET_ARGS, MAPPINGS, "adopt_existing", CONNECTION_KEY),
     _DEFAULTS,
 )

@@ -31,7 +31,14 @@ from entra_crosstenant.emulator.applications.model import AppDirectory
 from entra_crosstenant.emulator.applications.objects import check_guid
 from entra_crosstenant.emulator.core.errors import BadRequest, resource_not_found
 from entra_crosstenant.emulator.core.validation import check_properties
-from entra_crosstenant.emulator.graph import ANY_VERSION, GraphRequest, GraphRoute, entity
+from entra_crosstenant.emulator.graph import (
+    ANY_VERSION,
+    GraphRequest,
+    GraphRoute,
+    entity,
+    page_size,
+    paginate,
+)
 from entra_crosstenant.emulator.listing import eq_filter, page
 from entra_crosstenant.emulator.wire import GRAPH_JSON, JSON, json_response
 
@@ -75,6 +82,8 @@ ASSIGN = Rule(
     ),
 )
 UNASSIGN = Rule(_roles("AppRoleAssignment.ReadWrite.All"))
+# What `$filter` takes on both lists (the resource pages' "Supports $filter (eq ...)").
+FILTERABLE = ("id", "appId", "displayName", "applicationTemplateId")
 
 
 def _select(obj: JSON, select: str | None, collection: str) -> set[str] | None:
@@ -203,7 +212,9 @@ class ApplicationRoutes:
 
     def _list(self, r: GraphRequest) -> Response:
         """`GET /applications` and `/servicePrincipals`: `$filter` with one `eq` on `id`,
-        `appId` or `displayName`; `$select`; `$top` (what finding a configuration takes)."""
+        `appId`, `displayName` or `applicationTemplateId` ("Supports $filter (eq, not, ne)" on
+        both resource pages: how the cross-tenant sync configurations are found); `$select`;
+        `$top` (what finding a configuration takes)."""
         objects = r.tenant.applications.objects
         collection = (
             "applications" if "/applications" in r.http.path.lower() else "servicePrincipals"
@@ -216,7 +227,7 @@ class ApplicationRoutes:
             else objects.list_service_principals()
         )
         if "$filter" in options:
-            items = eq_filter(items, options["$filter"], ("id", "appId", "displayName"), collection)
+            items = eq_filter(items, options["$filter"], FILTERABLE, collection)
         select = _select(items[0] if items else {}, options.get("$select"), collection)
         return page(
             r,
@@ -234,10 +245,21 @@ class ApplicationRoutes:
         objects = r.tenant.applications.objects
         sp_id = objects.service_principal(r.args["key"])["id"]
         path = f"servicePrincipals('{sp_id}')/appRoleAssignedTo"
-        if r.method == "GET":
+        if r.method == "GET":  # paged as Graph pages it (by id here), `$top` and `$skiptoken`
             ASSIGNMENTS_READ.check(r)
-            r.options(set())
-            body = {"@odata.context": r.context(path), "value": objects.assigned_to(sp_id)}
+            options = r.options({"$top", "$skiptoken"})
+            shown, next_link = paginate(
+                r,
+                sorted(objects.assigned_to(sp_id), key=lambda a: str(a["id"])),
+                key="id",
+                options=options,
+                size=page_size(options, self.directory.page_size),
+                path=f"servicePrincipals/{sp_id}/appRoleAssignedTo",
+            )
+            body: JSON = {"@odata.context": r.context(path)}
+            if next_link is not None:
+                body["@odata.nextLink"] = next_link
+            body["value"] = shown
             return json_response(body, content_type=GRAPH_JSON)
         ASSIGN.check(r)
         request = r.body()
