@@ -139,7 +139,8 @@ def test_two_tenant_sync_story(deployment: Deployment) -> None:
             ("GET", f"/v1.0/applications/{app['outputs']['application_id']}", 200),
             ("GET", f"{sync}/jobs/{job_id}", 200),
             ("GET", f"{sync}/secrets", 200),
-            ("GET", f"/v1.0/servicePrincipals/{sp}/appRoleAssignedTo/{assigned['id']}", 200),
+            # every member's refresh from one listing of the configuration's assignments
+            ("GET", f"/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", 200),
         ]
     )
     (job,) = deployment.resources(stack, "CrossTenantSyncJob")

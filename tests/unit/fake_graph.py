@@ -33,10 +33,11 @@ class Call:
     json: Any
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity, as a GraphClient is (the snapshots key on it)
 class FakeGraph:
     answers: dict[tuple[str, str], deque[Any]] = field(default_factory=lambda: defaultdict(deque))
     calls: list[Call] = field(default_factory=list)
+    endpoint: str = "https://graph.microsoft.com"
 
     def script(self, method: str, path: str, *answers: Any) -> FakeGraph:
         self.answers[(method, path)].extend(answers)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
+from entra_crosstenant.resources import _snapshot
 from entra_crosstenant.resources._provider import GraphResourceProvider, ProviderError
 from entra_crosstenant.resources._replication import APPLICATION_WRITTEN_KEY
 from entra_crosstenant.resources.sync_application import (
@@ -25,6 +26,7 @@ CLIENT = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
 SP = "0a0b0c0d-1111-2222-3333-444455556666"
 ROLE = "8e8e8e8e-1234-4abc-9def-0123456789ab"
 USER = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+GROUP = "bbbbbbbb-cccc-4ddd-8eee-ffffffffffff"
 ASSIGNED = "ep6PKgGvOkGVksMuwOXBpxV3dkHvwM1ElSjMUzZtaIA"
 MSIAM = {"displayName": "msiam_access", "id": ROLE, "value": None, "isEnabled": True}
 INSTANTIATED = {
@@ -212,10 +214,23 @@ def test_an_assignment_that_exists_is_taken_over(
 
 def test_assignment_read_and_delete(assignment: SyncAssignmentProvider, graph: FakeGraph) -> None:
     olds = {**declared(), "assignment_id": ASSIGNED, "__last_write": 0}
-    graph.script("GET", f"{ASSIGN}/{ASSIGNED}", {"id": ASSIGNED, "principalId": USER})
+    # Refresh reads every member of a configuration from one listing of its assignments.
+    other = {"id": "otherAssignmentId", "principalId": GROUP}
+    graph.script("GET", ASSIGN, {"value": [{"id": ASSIGNED, "principalId": USER}, other]})
     assert assignment.read(ASSIGNED, olds).outs["principal_id"] == USER
+    assert assignment.read("otherAssignmentId", olds).outs["principal_id"] == GROUP
+    assert graph.made() == [("GET", ASSIGN)]
+    # Gone from the listing, and written long ago: gone, with no GET of its own.
+    _snapshot.SNAPSHOTS.drop(None)
+    graph.script("GET", ASSIGN, {"value": [other]})
+    assert assignment.read(ASSIGNED, olds).id is None
+    assert graph.made()[-1] == ("GET", ASSIGN)
+    # Without snapshots (or a failed listing), one GET each, as before.
+    _snapshot.SNAPSHOTS.drop(None)
+    graph.script("GET", ASSIGN, 500)
     graph.script("GET", f"{ASSIGN}/{ASSIGNED}", 404)
     assert assignment.read(ASSIGNED, olds).id is None
+    assert graph.made()[-2:] == [("GET", ASSIGN), ("GET", f"{ASSIGN}/{ASSIGNED}")]
     graph.script("DELETE", f"{ASSIGN}/{ASSIGNED}", 404)
     assignment.delete(ASSIGNED, olds)  # unassigned already
     assert graph.made()[-1] == ("DELETE", f"{ASSIGN}/{ASSIGNED}")

@@ -23,6 +23,11 @@ it, and the reads that follow are answered from that listing (the tenant's *snap
   so then one GET decides, with the usual polling of replication lag (`read_live`). A listed item
   that does not say either way (the expanded property left out, not null) is read with one GET.
 
+On the source side, a configuration's assignments (`appRoleAssignedTo` of its service
+principal) are read the same way: one listing per configuration answers every member's refresh.
+Its application and job are not: Graph lists applications tenant-wide (a real tenant holds
+thousands) and a configuration has a single job.
+
 Another kind of object plugs in with a `Listing` of the collection that holds it (path, query
 options, the property that keys it) and a `GraphResourceProvider.read_listed` call in its
 provider's `read`, with `pick` taking its object out of a listed item (as the sync policy takes

@@ -43,7 +43,7 @@ from entra_crosstenant.resources._replication import (
     retry_replicating,
 )
 from entra_crosstenant.resources._resource import default_outputs, given_props
-from entra_crosstenant.resources._snapshot import Listing, list_all
+from entra_crosstenant.resources._snapshot import Listing, list_all, read_live
 from entra_crosstenant.resources.sync_application import CrossTenantSyncApplication
 
 PrincipalType = Literal["User", "Group"]
@@ -194,18 +194,37 @@ class SyncAssignmentProvider(GraphResourceProvider):
             _engine_log.warn(f"could not remove the assignment just made ({error})")
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """From the configuration's listing of assignments when there is one (one listing per
+        service principal answers every member's refresh: resources/_snapshot.py), else one
+        GET that waits out the service principal's replication."""
         principal = props["service_principal_id"]
         client = self.client(props)
-        try:
-            live = retry_replicating(
-                lambda: client.request("GET", assignment_path(principal, id_)),
-                what=f"assignment {id_}",
-                settling_until=self.settle_deadline(props),
-            )
-        except GraphError as error:
-            if error.status == 404:
-                return ReadResult(None, {})  # unassigned (or the configuration is gone)
-            raise
+
+        def get_one() -> dict[str, Any] | None:
+            try:
+                found = retry_replicating(
+                    lambda: client.request("GET", assignment_path(principal, id_)),
+                    what=f"assignment {id_}",
+                    settling_until=self.settle_deadline(props),
+                )
+            except GraphError as error:
+                if error.status == 404:
+                    return None  # unassigned (or the configuration is gone)
+                raise
+            return found or {}
+
+        live = read_live(
+            client,
+            self.home_tenant(props),
+            "v1.0",
+            Listing(assignments_path(principal), key="id"),
+            id_,
+            pick=lambda item: item,
+            get=get_one,
+            settle_deadline=self.settle_deadline(props),
+        )
+        if live is None:
+            return ReadResult(None, {})
         live = live or {}
         recorded = {
             **props,
