@@ -400,3 +400,14 @@ def test_as_posted_counts_every_property_graph_returns() -> None:
         {**posted, "automaticUserConsentSettings": {"inboundAllowed": False}}, declared
     )
     assert not _as_posted(posted, {**declared, "isServiceProvider": True})
+
+
+def test_on_delete_retain_leaves_the_partner_without_a_call(provider: PartnerProvider) -> None:
+    news = {"__provider": "blob", "partner_tenant_id": TENANT, "on_delete": "retain"}
+    checked = provider.check({}, news)
+    assert checked.failures == [] and checked.inputs["on_delete"] == "retain"
+    bad = provider.check({}, {**news, "on_delete": "disable"})
+    assert [f.property for f in bad.failures] == ["on_delete"]
+    assert "'delete', 'retain'" in bad.failures[0].reason
+    # delete() with retain returns before it even builds a client (nothing to sign in to here).
+    provider.delete(TENANT, {"partner_tenant_id": TENANT, "on_delete": "retain"})

@@ -126,6 +126,24 @@ def test_group_sync_only_when_allowed() -> Any:
     return link.target_policy.urn.apply(check)
 
 
+@pulumi.runtime.test
+def test_a_link_kept_on_destroy_keeps_the_targets_policy_and_its_partner() -> Any:
+    """on_delete="disable" (what a production stack's pack asks for) disables the policy and
+    retains its partner, which Entra would refuse to delete under a policy."""
+    source, target = _connections()
+    link = e.CrossTenantSyncLink(
+        "kept", source=source, target=target, display_name="Kept", on_delete="disable"
+    )
+
+    def check(_: Any) -> None:
+        assert registered["kept-target-sync-policy"][1]["on_delete"] == "disable"
+        assert registered["kept-target-partner"][1]["on_delete"] == "retain"
+        assert "on_delete" not in registered["kept-source-partner"][1]  # the default: deleted
+        assert registered["kept"][1]["on_delete"] == "disable"  # what a policy pack sees
+
+    return link.target_policy.urn.apply(check)
+
+
 @pytest.mark.parametrize(
     ("source", "target", "members", "message"),
     [

@@ -94,6 +94,10 @@ PARTNERS_LISTING = Listing(PARTNERS, (("$expand", "identitySynchronization"),))
 OnSoftDeleted = Literal["fail", "restore", "purge"]
 GraphVersion = Literal["v1.0", "beta"]
 ON_SOFT_DELETED: tuple[OnSoftDeleted, ...] = ("fail", "restore", "purge")
+# What `pulumi destroy` does to the partner: delete it (Entra keeps it 30 days in deleted items),
+# or leave it in the tenant, e.g. under a sync policy kept with on_delete="disable".
+OnDelete = Literal["delete", "retain"]
+ON_DELETE: tuple[OnDelete, ...] = ("delete", "retain")
 
 # argument name -> Graph property name, in Graph's order.
 SETTINGS: dict[str, str] = {
@@ -113,7 +117,7 @@ SETTINGS: dict[str, str] = {
 _PARTNER_TYPE = graph_schema.CROSS_TENANT_ACCESS_POLICY_CONFIGURATION_PARTNER
 # Arguments whose Graph property exists in beta only: declaring one moves the partner to beta.
 BETA_SETTINGS = frozenset(a for a, g in SETTINGS.items() if _PARTNER_TYPE.properties[g].beta_only)
-_STATE_ARGS = {"adopt_existing": False, "on_soft_deleted": "fail"}
+_STATE_ARGS = {"adopt_existing": False, "on_soft_deleted": "fail", "on_delete": "delete"}
 
 
 def partner_path(partner_tenant_id: str) -> str:
@@ -220,6 +224,7 @@ _RULES: dict[str, Any] = {
     # State-only arguments: validated, but a default is implied rather than stored.
     "adopt_existing": v.boolean,
     "on_soft_deleted": lambda f, x: v.choice(f, x, ON_SOFT_DELETED, default=None),
+    "on_delete": lambda f, x: v.choice(f, x, ON_DELETE, default=None),
     CONNECTION_KEY: v.mapping,
 }
 
@@ -498,6 +503,8 @@ class PartnerProvider(GraphResourceProvider):
         return UpdateResult(outs=outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        if props.get("on_delete") == "retain":
+            return  # left in the tenant, as declared: no Graph call
         tenant = props["partner_tenant_id"]
         client = self.client(props)
         try:
@@ -552,6 +559,9 @@ class CrossTenantAccessPolicyPartner(
     already exists.
     `on_soft_deleted` decides what happens when the tenant sits in Entra's deleted items:
     `fail` (the default, with a message), `restore` it, or `purge` it and create a new one.
+    `on_delete="retain"` leaves it in the tenant on `pulumi destroy` (the default deletes it);
+    Entra refuses to delete a partner that still has a sync policy, so a policy kept with
+    `on_delete="disable"` needs its partner retained.
     """
 
     partner_tenant_id: pulumi.Output[str]
@@ -570,6 +580,7 @@ class CrossTenantAccessPolicyPartner(
     is_in_multi_tenant_organization: pulumi.Output[bool | None]
     adopt_existing: pulumi.Output[bool]
     on_soft_deleted: pulumi.Output[str]
+    on_delete: pulumi.Output[str]
     home_tenant_id: pulumi.Output[str | None]
     """The tenant this partner configuration lives in."""
 
@@ -592,6 +603,7 @@ class CrossTenantAccessPolicyPartner(
         block_service_provider_outbound_access: pulumi.Input[bool] | None = None,
         adopt_existing: pulumi.Input[bool] = False,
         on_soft_deleted: pulumi.Input[OnSoftDeleted] = "fail",
+        on_delete: pulumi.Input[OnDelete] = "delete",
         connection: Connection | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -611,6 +623,7 @@ class CrossTenantAccessPolicyPartner(
             "block_service_provider_outbound_access": block_service_provider_outbound_access,
             "adopt_existing": adopt_existing,
             "on_soft_deleted": on_soft_deleted,
+            "on_delete": on_delete,
             CONNECTION_KEY: connection.to_input() if connection is not None else None,
         }
         super().__init__(

@@ -40,6 +40,10 @@ from entra_crosstenant.resources.sync_job import CrossTenantSyncJob, Scope
 from entra_crosstenant.resources.sync_on_demand import CrossTenantSyncProvisionOnDemand
 
 LINK_TYPE = "entra-crosstenant:index:CrossTenantSyncLink"
+# What `pulumi destroy` does to the target's identity-sync policy (the source side is always
+# deleted: deleting the job stops the sync): delete it, disable it (kept, sync off), or retain it.
+LinkOnDelete = Literal["delete", "disable", "retain"]
+LINK_ON_DELETE: tuple[LinkOnDelete, ...] = ("delete", "disable", "retain")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 Side = Literal["source", "target"]
 
@@ -132,6 +136,11 @@ class CrossTenantSyncLink(pulumi.ComponentResource):
     on demand once, after everything else, and fails the `up` unless they arrive.
     `on_soft_deleted` is both partner configurations' (see CrossTenantAccessPolicyPartner):
     what to do when a partner sits in Entra's deleted items, as after destroying a link.
+    `on_delete` is what `pulumi destroy` does to the target's sync policy: "delete" (the
+    default), "disable" (kept with sync off: users already synced stay, none follow) or
+    "retain"; with either of the last two the target's partner configuration stays as well, as
+    Entra refuses to delete a partner that still has a policy. The source side is deleted
+    either way (deleting the job stops the sync).
 
     Outputs: `source_tenant_id` and `target_tenant_id` (the connections' own), `job_id`,
     `status_code` (the job's, as last read). The children are attributes (`job`,
@@ -159,8 +168,14 @@ class CrossTenantSyncLink(pulumi.ComponentResource):
         notification_email: pulumi.Input[str] | None = None,
         accidental_deletions_threshold: pulumi.Input[int] | None = None,
         on_soft_deleted: pulumi.Input[OnSoftDeleted] = "fail",
+        on_delete: LinkOnDelete = "delete",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        if on_delete not in LINK_ON_DELETE:
+            raise CrossTenantSyncLinkError(
+                f"CrossTenantSyncLink '{resource_name}': on_delete must be one of "
+                f"{', '.join(map(repr, LINK_ON_DELETE))}, not {on_delete!r}."
+            )
         source_tenant = _tenant_of(resource_name, "source", source)
         target_tenant = _tenant_of(resource_name, "target", target)
         if isinstance(source_tenant, str) and source_tenant == target_tenant:
@@ -182,10 +197,14 @@ class CrossTenantSyncLink(pulumi.ComponentResource):
                 "scope": scope,
                 "groups_allowed": groups_allowed,
                 "enabled": enabled,
+                "on_delete": on_delete,
             },
             opts,
         )
         child = pulumi.ResourceOptions(parent=self)
+        # Entra refuses to delete a partner that still has a sync policy: a policy that stays
+        # (disabled or as it is) keeps its partner.
+        keeps_policy = on_delete != "delete"
 
         # -- the target accepts the source's users, without a consent prompt --------------------
         self.target_partner = CrossTenantAccessPolicyPartner(
@@ -193,6 +212,7 @@ class CrossTenantSyncLink(pulumi.ComponentResource):
             partner_tenant_id=source_tenant,
             automatic_user_consent=InboundOutboundPolicyConfiguration(inbound_allowed=True),
             on_soft_deleted=on_soft_deleted,
+            on_delete="retain" if keeps_policy else "delete",
             connection=target,
             opts=child,
         )
@@ -202,6 +222,7 @@ class CrossTenantSyncLink(pulumi.ComponentResource):
             display_name=display_name,
             user_sync_allowed=True,
             group_sync_allowed=True if groups_allowed else None,  # beta: only when asked
+            on_delete=on_delete,
             opts=child,
         )
         # -- the source lets its users go, and the configuration that moves them -----------------
