@@ -22,7 +22,7 @@ encrypted in state, whether they were given as plain strings or secrets.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -75,7 +75,12 @@ class ConnectionConfigMissingError(pulumi.ConfigMissingError):
     `key` is the first missing key (as `pulumi.ConfigMissingError` has it); `missing` all of them.
     """
 
-    def __init__(self, namespace: str, missing: list[tuple[str, bool, str]]) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        missing: list[tuple[str, bool, str]],
+        misspelt: Sequence[tuple[str, str]] = (),
+    ) -> None:
         key, secret, _ = missing[0]
         super().__init__(f"{namespace}:{key}", secret)
         self.namespace = namespace
@@ -83,6 +88,11 @@ class ConnectionConfigMissingError(pulumi.ConfigMissingError):
         commands = "\n".join(
             f"\tpulumi config set{' --secret' if s else ''} {namespace}:{k} <{what}>"
             for k, s, what in missing
+        )
+        commands += "".join(
+            f"\n\t({namespace}:{given} is set, but no such key is read: did you mean "
+            f"{namespace}:{known}? Config keys are case-sensitive.)"
+            for given, known in misspelt
         )
         self.args = (
             f"Missing required configuration for the Entra connection '{namespace}' "
@@ -94,6 +104,29 @@ class ConnectionConfigMissingError(pulumi.ConfigMissingError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+def _misspelt_keys(namespace: str) -> list[tuple[str, str]]:
+    """Keys set in the namespace that `from_config` does not read, each with the key it most
+    likely meant (`tenantID` for `tenantId`): a typo must not read as "not set"."""
+    import difflib
+
+    from pulumi.runtime.config import CONFIG, get_config_env
+
+    prefix = f"{namespace}:"
+    known = list(_KEYS.values())
+    by_lower = {k.lower(): k for k in known}
+    found = []
+    for full in sorted({*get_config_env(), *CONFIG.get()}):
+        if not full.startswith(prefix) or full[len(prefix) :] in known:
+            continue
+        given = full[len(prefix) :]
+        guess = by_lower.get(given.lower()) or next(
+            iter(difflib.get_close_matches(given, known, n=1, cutoff=0.75)), None
+        )
+        if guess is not None:
+            found.append((given, guess))
+    return found
 
 
 def _missing_in_config(values: Mapping[str, Any]) -> list[tuple[str, bool, str]]:
@@ -183,7 +216,7 @@ class Connection:
                 values[name] = value
         missing = _missing_in_config(values)
         if missing:
-            raise ConnectionConfigMissingError(namespace, missing)
+            raise ConnectionConfigMissingError(namespace, missing, _misspelt_keys(namespace))
         return cls(tenant_id=values["tenant_id"], config_namespace=namespace)
 
     @classmethod

@@ -152,6 +152,22 @@ def test_from_config_names_only_what_is_missing(stack_config: dict[str, str]) ->
     assert missing.value.secret is True
 
 
+def test_from_config_points_at_a_misspelt_key(stack_config: dict[str, str]) -> None:
+    """A typo in a key must not read as 'not set' with no hint (config keys are case-sensitive)."""
+    use(
+        stack_config,
+        **{"source:tenantID": HOME, "source:clientId": APP, "source:clientSecert": "s"},
+    )
+    with pytest.raises(ConnectionConfigMissingError) as missing:
+        Connection.from_config("source")
+    message = str(missing.value)
+    assert missing.value.missing == ["source:tenantId", "source:clientSecret"]
+    assert "source:tenantID is set, but no such key is read: did you mean source:tenantId?" in (
+        message
+    )
+    assert "did you mean source:clientSecret?" in message
+
+
 @pytest.mark.parametrize(
     "credential",
     [
