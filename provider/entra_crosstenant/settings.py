@@ -178,6 +178,13 @@ _LABELS = {
 _BY_KEY = {s.key.lower(): s for s in _SPECS} | {s.name: s for s in _SPECS}
 
 
+def environment_names() -> tuple[str, ...]:
+    """Every environment variable `ConnectionSettings.resolve` reads (what a cache of resolved
+    settings must key on)."""
+    names = [e for spec in _SPECS for e in (spec.azure_env, spec.arm_env) if e]
+    return (*names, GITHUB_OIDC_URL_ENV, GITHUB_OIDC_TOKEN_ENV)
+
+
 def names_for(name: str) -> str:
     """How a user sets one setting: the config key and the environment variables."""
     spec = _BY_NAME[name]

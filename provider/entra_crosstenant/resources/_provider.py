@@ -24,7 +24,7 @@ from entra_crosstenant.connection import NAMESPACE_KEY
 from entra_crosstenant.graph import GraphClient, GraphError, client_for
 from entra_crosstenant.resources import _snapshot
 from entra_crosstenant.resources import _validation as v
-from entra_crosstenant.settings import ConnectionSettings
+from entra_crosstenant.settings import ConnectionSettings, environment_names
 
 T = TypeVar("T")
 
@@ -36,6 +36,7 @@ DEFAULT_CONSISTENCY_WINDOW_SECONDS = 30.0
 _CONSISTENCY_POLL_SECONDS = 0.25
 
 CONNECTION_KEY = "connection"
+_ENVIRONMENT = environment_names()
 # Output: the tenant the object lives in, resolved from the settings when it was created. Later
 # operations refuse to run through settings that point at another tenant.
 HOME_TENANT_KEY = "home_tenant_id"
@@ -203,13 +204,26 @@ class GraphResourceProvider(ResourceProvider):
         return [CheckFailure("", problem)] if problem else []
 
     def client(self, props: Mapping[str, Any]) -> GraphClient:
-        """The shared client for these props' connection, never for a tenant other than home."""
+        """The shared client for these props' connection, never for a tenant other than home.
+
+        Remembered for the same connection, home tenant and environment: a refresh of a
+        thousand resources would otherwise resolve and validate the same settings a thousand
+        times, most of its CPU in the provider (bench/README.md). Only a client is remembered,
+        never a failure: bad settings raise every time.
+        """
+        key = _client_key(props)
+        cache: dict[Any, GraphClient] = self.__dict__.setdefault("_clients", {})
+        if key is not None and (cached := cache.get(key)) is not None:
+            return cached
         settings = self.settings(props)
         settings.raise_if_invalid()
         home = props.get(HOME_TENANT_KEY)
         if home and settings.tenant_id and settings.tenant_id.lower() != home:
             raise ProviderError(_wrong_tenant(home, settings.tenant_id))
-        return client_for(settings)
+        client = client_for(settings)
+        if key is not None:
+            cache[key] = client
+        return client
 
     def home_tenant(self, props: Mapping[str, Any]) -> str | None:
         tenant = props.get(HOME_TENANT_KEY) or self.settings(props).tenant_id
@@ -321,6 +335,19 @@ def names_a_tenant(connection: Any) -> bool:
         return False
     tenant = connection.get("tenantId", connection.get("tenant_id"))
     return isinstance(tenant, str) and bool(tenant.strip())
+
+
+def _client_key(props: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """What decides a props' client: its connection, its home tenant and the environment (the
+    stack config is fixed for a provider process). None when a value cannot be a key."""
+    connection = props.get(CONNECTION_KEY)
+    try:
+        items = frozenset(connection.items()) if isinstance(connection, Mapping) else connection
+        key = (items, props.get(HOME_TENANT_KEY), tuple(map(os.environ.get, _ENVIRONMENT)))
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _wrong_tenant(home: str, now: str) -> str:
