@@ -248,8 +248,12 @@ class ConnectionSettings:
                 f"{namespace}:clientSecret ...`); they are read at every run, also to delete or "
                 "replace what this connection created"
             )
+        given = _layer_from_overrides(overrides or {}, problems)
+        # `from_config` copies its namespace's tenant id into the connection (the tenant guard
+        # compares it); where the value is the namespace's, messages name the key that set it.
+        given = {k: v for k, v in given.items() if not (k in top and top[k][0] == v[0])}
         layers = [
-            top | _layer_from_overrides(overrides or {}, problems),
+            top | given,
             _layer_from_config(config, problems),
             _layer_from_env(environ, "azure_env"),
             _layer_from_env(environ, "arm_env"),

@@ -226,6 +226,7 @@ def test_device_code_sign_in_and_a_rotated_config_secret(
         stack.preview()
     message = str(raised.value)
     assert "AADSTS7000215" in message and "app:clientSecret" in message
+    assert "the tenant id from stack config app:tenantId" in message
     assert "not-the-secret" not in message
 
 

@@ -49,6 +49,16 @@ def test_overrides_beat_everything() -> None:
     assert s.origin("tenant_id") == "the resource's connection (tenantId)"
 
 
+def test_a_from_config_tenant_is_named_by_its_key_unless_the_program_changed_it() -> None:
+    config = {"target:tenantId": T_CONFIG, "target:clientId": APP_A, "target:clientSecret": SECRET}
+    copied = ConnectionSettings.resolve(config, {}, {"tenantId": T_CONFIG}, namespace="target")
+    assert copied.tenant_id == T_CONFIG
+    assert copied.origin("tenant_id") == "stack config target:tenantId"
+    given = ConnectionSettings.resolve(config, {}, {"tenantId": T_OVERRIDE}, namespace="target")
+    assert given.tenant_id == T_OVERRIDE
+    assert given.origin("tenant_id") == "the resource's connection (tenantId)"
+
+
 def test_overrides_accept_field_names_and_none_falls_through() -> None:
     s = resolve(cfg(tenantId=T_CONFIG), {}, {"tenant_id": None, "graph_endpoint": "https://x.test"})
     assert s.tenant_id == T_CONFIG
