@@ -317,7 +317,28 @@ def requests_made(log: list[dict[str, Any]]) -> str:
             if api == "graph" and (who or "") == user
         ]
         lines.append(f"  Graph{f' (as {user})' if user else ''}: {', '.join(made) or 'none'}")
+    labels = {label for _, _, label in counts}
+    lines += [
+        f"  {why}"
+        for pattern, why in _ANSWERS_EXPLAINED
+        if any(re.search(pattern, x) for x in labels)
+    ]
     return "\n".join(lines)
+
+
+# The refusals a healthy run shows, said in words where they appear.
+_ANSWERS_EXPLAINED: tuple[tuple[str, str], ...] = (
+    (r"^token \(POST 400\)", "token 400s: authorization_pending, asked until the code was entered"),
+    (
+        r"^POST (assignment|validateCredentials) \(40[34]\)",
+        "assignment 404s, validateCredentials 403s: the new service principal replicating "
+        "through Entra, waited out (the 'waiting for' lines above)",
+    ),
+    (
+        r"^POST partner \(409\)",
+        "partner 409s: the partners were in deleted items, restored (onSoftDeleted restore)",
+    ),
+)
 
 
 def _label(request: dict[str, Any]) -> str:

@@ -59,6 +59,8 @@ def test_demo_twice_then_destroy_then_demo_again(tmp_path: Path) -> None:
     again = _demo(tmp_path)
     assert "\nup: {'create': 7}" in again and "\nlink up: {'create': 9}" in again
     assert "3 x POST restore of a deleted partner (200)" in again
+    assert "partner 409s: the partners were in deleted items, restored" in again
+    assert "409s" not in first and "404s" not in second  # said only where they happen
     assert again.count("1 x POST restore of a deleted partner (200)") == 2  # the link's two
     assert "[demo]" not in again
     assert "  Bob Jones (Northwind) (from " in again
