@@ -223,6 +223,13 @@ def quarantine_warning(values: Mapping[str, Any]) -> str | None:
     )
 
 
+def _warn_if_quarantined(values: Mapping[str, Any]) -> None:
+    """A quarantined job, said in the engine's output of the operation that found it."""
+    warning = quarantine_warning(values)
+    if warning is not None:
+        _engine_log.warn(warning)
+
+
 def _choice_required(choices: tuple[str, ...], default: str) -> Callable[[str, Any], v.Result]:
     return lambda f, x: v.choice(f, x, choices, default=default)
 
@@ -306,14 +313,22 @@ class SyncJobProvider(GraphResourceProvider):
         except Exception:
             self._forget_job(client, principal, job_id)
             raise
-        status = from_job(job)
-        outs = self._outputs(props, status, self.written_now())
+        return self._created(props, job_id, job, self.written_now(), replaced)
+
+    def _created(
+        self,
+        props: Mapping[str, Any],
+        job_id: str,
+        job: Mapping[str, Any],
+        last_write: Any,
+        replaced: dict[str, Any],
+    ) -> CreateResult:
+        """What a create records, of a new job or an adopted one (warning if quarantined)."""
+        outs = self._outputs(props, from_job(job), last_write)
         if replaced:
             outs[REPLACED_KEY] = replaced
         outs[HOME_TENANT_KEY] = self.home_tenant(props)
-        warning = quarantine_warning(outs)
-        if warning is not None:
-            _engine_log.warn(warning)
+        _warn_if_quarantined(outs)
         return CreateResult(id_=job_id, outs=outs)
 
     @staticmethod
@@ -385,14 +400,7 @@ class SyncJobProvider(GraphResourceProvider):
             )
             job = dict(read) if isinstance(read, Mapping) else job
             wrote = True
-        outs = self._outputs(props, from_job(job), self.written_now() if wrote else None)
-        if replaced:
-            outs[REPLACED_KEY] = replaced
-        outs[HOME_TENANT_KEY] = self.home_tenant(props)
-        warning = quarantine_warning(outs)
-        if warning is not None:
-            _engine_log.warn(warning)
-        return CreateResult(id_=job_id, outs=outs)
+        return self._created(props, job_id, job, self.written_now() if wrote else None, replaced)
 
     @staticmethod
     def _validate_credentials(call: Callable[..., Any], props: Mapping[str, Any]) -> None:
@@ -530,9 +538,7 @@ class SyncJobProvider(GraphResourceProvider):
         if props.get(REPLACED_KEY):
             outs[REPLACED_KEY] = props[REPLACED_KEY]
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
-        warning = quarantine_warning(outs)
-        if warning is not None:
-            _engine_log.warn(warning)
+        _warn_if_quarantined(outs)
         inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
