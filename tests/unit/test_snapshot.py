@@ -81,14 +81,38 @@ class CountingLister:
         self.entered = threading.Event()
         self.error: BaseException | None = None
 
-    def __call__(self, _client: GraphClient, _listing: Listing, _version: str) -> JSON:
+    def __call__(self, _client: GraphClient, _listing: Listing, _version: str) -> list[JSON]:
         self.calls += 1
         self.entered.set()
         if self.gate is not None:
             assert self.gate.wait(10)
         if self.error is not None:
             raise self.error
-        return dict(self.items)
+        return [dict(self.items)]  # one page
+
+
+class PagedLister:
+    """A lister yielding `pages` one by one; each page after the first waits for its gate."""
+
+    def __init__(self, *pages: JSON, error: BaseException | None = None) -> None:
+        self.pages = pages
+        self.gates = [threading.Event() for _ in pages]
+        self.gates[0].set()
+        self.error = error
+        self.sent = 0
+        self.calls = 0
+
+    def __call__(self, _client: GraphClient, _listing: Listing, _version: str) -> Any:
+        self.calls += 1
+        return self._pages()
+
+    def _pages(self) -> Any:
+        for gate, page in zip(self.gates, self.pages, strict=True):
+            assert gate.wait(10)
+            yield page
+            self.sent += 1
+        if self.error is not None:
+            raise self.error
 
 
 def store(lister: CountingLister, clock: Clock, lifetime: float = 30.0) -> Snapshots:
@@ -172,6 +196,77 @@ def test_concurrent_first_reads_share_one_listing() -> None:
     assert lister.calls == 1
     assert len(results) == 8 and all(r is results[0] and r is not None for r in results)
     assert results[0].get(A.upper()) == {"tenantId": A}
+
+
+def in_thread(call: Any) -> tuple[threading.Thread, list[Any]]:
+    """Run `call` in a started thread; its result (or exception) lands in the list."""
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(call())
+        except Exception as error:  # noqa: BLE001 - handed to the test
+            out.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, out
+
+
+def test_a_read_is_answered_as_soon_as_its_page_arrives() -> None:
+    c = "cccccccc-0000-4000-8000-000000000000"
+    lister = PagedLister({A: {"tenantId": A}}, {B: {"tenantId": B}})
+    snapshots = Snapshots(lister=lister, clock=Clock(), lifetime=lambda: 30.0)
+    taker, taken = in_thread(lambda: snapshots.get(CLIENT, TENANT, LISTING, "v1.0"))
+    deadline = time.monotonic() + 5
+    while lister.sent < 1 and time.monotonic() < deadline:  # page 1 is in, page 2 held
+        time.sleep(0.01)
+    snapshot = snapshots.get(CLIENT, TENANT, LISTING, "v1.0")
+    assert snapshot is not None
+    assert snapshot.get(A.upper()) == {"tenantId": A}  # without waiting for page 2
+    on_page_two, found = in_thread(lambda: snapshot.get(B))
+    missing, absent = in_thread(lambda: snapshot.get(c))
+    on_page_two.join(0.2)
+    missing.join(0.01)
+    assert not found and not absent  # both wait: B's page, and the end for an absent key
+    lister.gates[1].set()
+    for thread in (taker, on_page_two, missing):
+        thread.join(5)
+    assert found == [{"tenantId": B}]
+    assert absent == [None]  # gone only once every page is in
+    assert taken == [snapshot]
+
+
+def test_the_reader_taking_a_listing_that_fails_part_way_reads_with_get() -> None:
+    lister = PagedLister({A: {"tenantId": A, "child": {"name": "a"}}}, error=throttled())
+    snapshots = Snapshots(lister=lister, clock=Clock(), lifetime=lambda: 30.0)
+    get = Reads({"name": "from GET"})
+    long_ago = time.time() - 60
+    assert live(snapshots, A, get, written_until=long_ago) == {"name": "from GET"}
+    assert (lister.sent, get.calls) == (1, 1)  # one page in, then the failure: one GET
+    # Later readers: no snapshot for the failure's lifetime, one GET each, no new listing.
+    assert live(snapshots, A, get, written_until=long_ago) == {"name": "from GET"}
+    assert (lister.calls, get.calls) == (1, 2)
+
+
+def test_readers_waiting_on_a_listing_that_fails_read_with_get() -> None:
+    lister = PagedLister({A: {"tenantId": A, "child": {"name": "a"}}}, {}, error=throttled())
+    snapshots = Snapshots(lister=lister, clock=Clock(), lifetime=lambda: 30.0)
+    get = Reads({"name": "from GET"})
+    long_ago = time.time() - 60
+    taker, _ = in_thread(lambda: snapshots.get(CLIENT, TENANT, LISTING, "v1.0"))
+    deadline = time.monotonic() + 5
+    while lister.sent < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert live(snapshots, A, get, written_until=long_ago) == {"name": "a"}  # from page 1
+    reader, read = in_thread(lambda: live(snapshots, B, get, written_until=long_ago))
+    reader.join(0.1)
+    assert not read  # B may be on the next page: it waits
+    lister.gates[1].set()  # the next page is empty, then the listing fails
+    for thread in (taker, reader):
+        thread.join(5)
+    assert read == [{"name": "from GET"}]  # not "gone": the listing never said
+    assert get.calls == 1
 
 
 def test_versions_and_tenants_have_their_own_snapshot() -> None:

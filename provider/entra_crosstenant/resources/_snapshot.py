@@ -8,7 +8,8 @@ round trips through the provider server's few threads. Instead, the first read o
 it, and the reads that follow are answered from that listing (the tenant's *snapshot*):
 
 - One snapshot per tenant, Graph version, listing and client: a resource that needs beta reads a
-  beta listing. Concurrent first reads wait for the one listing (no stampede).
+  beta listing. Concurrent first reads share the one listing (no stampede), and each is answered
+  as soon as the page holding its object arrives; only an absence waits for the last page.
 - It lives `ENTRA_SNAPSHOT_SECONDS` (default 30) after it is complete; `0` turns snapshot reads
   off (one GET per read, as before). It is never kept on disk: a provider process serves one
   deployment, so no snapshot outlives the command (refresh, `up --refresh`, `preview --refresh`)
@@ -17,7 +18,8 @@ it, and the reads that follow are answered from that listing (the tenant's *snap
   (`GraphResourceProvider` wraps every provider's create, update and delete), so nothing read
   after a write comes from a listing taken before it.
 - A listing that fails for good (after the Graph client's own retries) is remembered for the
-  snapshot's lifetime, and the reads fall back to one GET each rather than fail the refresh.
+  snapshot's lifetime, and the reads fall back to one GET each rather than fail the refresh
+  (those answered from its earlier pages keep what Graph listed).
 - An object missing from a snapshot is gone only if its last write (recorded in state) is older
   than the consistency window; a recent write may not have reached the replica the listing read,
   so then one GET decides, with the usual polling of replication lag (`read_live`). A listed item
@@ -41,7 +43,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -91,25 +93,34 @@ def snapshot_seconds(environ: Mapping[str, str] = os.environ) -> float:
     return value if value >= 0 and math.isfinite(value) else DEFAULT_SNAPSHOT_SECONDS
 
 
-def list_all(client: GraphClient, listing: Listing, version: str) -> dict[str, JSON]:
-    """Every item of the collection, all pages, by lowercased key."""
-    items: dict[str, JSON] = {}
+def list_pages(client: GraphClient, listing: Listing, version: str) -> Iterator[dict[str, JSON]]:
+    """The collection page by page (as Graph sends them), each page's items by lowercased key."""
     page = client.request("GET", listing.path, version=version, params=dict(listing.params))
     seen: set[str] = set()
     while True:
+        items: dict[str, JSON] = {}
         for item in (page or {}).get("value") or []:
             key = item.get(listing.key) if isinstance(item, Mapping) else None
             if isinstance(key, str):
                 items[key.lower()] = dict(item)
+        yield items
         link = (page or {}).get("@odata.nextLink")
         if not link:
-            return items
+            return
         if not isinstance(link, str) or link in seen or len(seen) + 1 >= MAX_PAGES:
             raise ListingFailed(f"{listing.path} did not end after {len(seen) + 1} pages")
         seen.add(link)
         page = client.request(
             "GET", next_page_path(client.endpoint, link, version), version=version
         )
+
+
+def list_all(client: GraphClient, listing: Listing, version: str) -> dict[str, JSON]:
+    """Every item of the collection, all pages, by lowercased key."""
+    items: dict[str, JSON] = {}
+    for page in list_pages(client, listing, version):
+        items.update(page)
+    return items
 
 
 def next_page_path(endpoint: str, link: str, version: str) -> str:
@@ -130,27 +141,57 @@ def next_page_path(endpoint: str, link: str, version: str) -> str:
     return f"{rest}?{target.query}" if target.query else rest
 
 
-@dataclass(frozen=True)
 class Snapshot:
-    """One tenant's collection as one listing found it."""
+    """One tenant's collection as one listing finds it, filled page by page while it is taken.
 
-    items: Mapping[str, JSON]
+    A read is answered as soon as the page holding its object arrives; only "not there" waits
+    for the last page. Thread-safe: the reader taking the listing adds the pages, the others
+    wait in `get`.
+    """
+
+    def __init__(self, items: Mapping[str, JSON] | None = None) -> None:
+        self._items = {key.lower(): item for key, item in (items or {}).items()}
+        self._changed = threading.Condition()
+        self._complete = items is not None
+        self._failed = False
+
+    def add(self, page: Mapping[str, JSON]) -> None:
+        with self._changed:
+            self._items.update(page)
+            self._changed.notify_all()
+
+    def end(self, *, complete: bool) -> None:
+        """The listing is over: every item is in (`complete`), or it stopped part way."""
+        with self._changed:
+            self._complete, self._failed = complete, not complete
+            self._changed.notify_all()
 
     def get(self, key: str) -> JSON | None:
-        return self.items.get(key.lower())
+        """The listed item, or None when the whole listing lacks it; waits for the page that
+        has it. ListingFailed: the listing stopped before finding it."""
+        key = key.lower()
+        with self._changed:
+            while True:
+                if (item := self._items.get(key)) is not None:
+                    return item
+                if self._complete:
+                    return None
+                if self._failed:
+                    raise ListingFailed("the listing stopped before this object's page")
+                self._changed.wait()
 
 
 class _Entry:
-    """A snapshot being taken (its readers wait on `done`) or taken (None if the listing failed)."""
+    """A snapshot being taken or taken; `failed` when its listing could not be completed."""
 
     def __init__(self) -> None:
-        self.done = threading.Event()
-        self.snapshot: Snapshot | None = None
+        self.snapshot = Snapshot()
+        self.failed = False
         self.expires = math.inf
 
 
 SnapshotKey = tuple[str | None, str, Listing, Hashable]
-Lister = Callable[[GraphClient, Listing, str], Mapping[str, JSON]]
+Lister = Callable[[GraphClient, Listing, str], Iterable[Mapping[str, JSON]]]
 
 
 class Snapshots:
@@ -161,7 +202,7 @@ class Snapshots:
 
     def __init__(
         self,
-        lister: Lister = list_all,
+        lister: Lister = list_pages,
         clock: Callable[[], float] = time.monotonic,
         lifetime: Callable[[], float] = snapshot_seconds,
     ) -> None:
@@ -174,7 +215,11 @@ class Snapshots:
     def get(
         self, client: GraphClient, tenant: str | None, listing: Listing, version: str
     ) -> Snapshot | None:
-        """The tenant's snapshot, listing it if there is none; None: read each object alone."""
+        """The tenant's snapshot, listing it if there is none; None: read each object alone.
+
+        The first reader takes the listing, page after page, and returns when it is over; the
+        others get the snapshot at once and wait in `Snapshot.get` only for the page they need.
+        """
         lifetime = self._lifetime()
         if lifetime <= 0:
             return None
@@ -188,24 +233,28 @@ class Snapshots:
             if entry is None:
                 entry = self._entries[key] = _Entry()
         if not taking:
-            entry.done.wait()
-            return entry.snapshot
+            return None if entry.failed else entry.snapshot
+        complete = False
         try:
-            entry.snapshot = Snapshot(self._lister(client, listing, version))
+            for page in self._lister(client, listing, version):
+                entry.snapshot.add(page)
+            complete = True
         except (GraphError, ListingFailed) as error:
+            entry.failed = True
             _engine_log.info(
                 f"listing {listing.path} ({version}) failed, so each object of tenant {tenant} "
                 f"is read with its own GET for the next {lifetime:g} s: {error}"
             )
         except BaseException:
+            entry.failed = True
             with self._lock:  # not a Graph answer: the next read tries again
                 if self._entries.get(key) is entry:
                     del self._entries[key]
             raise
         finally:
             entry.expires = self._clock() + lifetime
-            entry.done.set()
-        return entry.snapshot
+            entry.snapshot.end(complete=complete)
+        return entry.snapshot if complete else None
 
     def drop(self, tenant: str | None) -> None:
         """Forget the tenant's snapshots (every tenant's for None), also one still being taken."""
@@ -238,7 +287,10 @@ def read_live(
     """
     snapshot = snapshots.get(client, tenant, listing, version)
     if snapshot is not None:
-        item = snapshot.get(key)
+        try:
+            item = snapshot.get(key)
+        except ListingFailed:  # the listing stopped before reaching this object's page
+            return get()
         found = pick(item) if item is not None else None
         if isinstance(found, Mapping):
             return dict(found)
