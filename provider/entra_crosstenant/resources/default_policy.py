@@ -179,8 +179,7 @@ class DefaultPolicyProvider(GraphResourceProvider):
         )
         outs = self._outputs(props, live)
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
-        inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
-        return ReadResult(id_, outs, inputs)
+        return self.read_result(id_, outs, props, _RULES)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """PATCH what changed; a setting no longer declared is left as it is (unmanaged)."""

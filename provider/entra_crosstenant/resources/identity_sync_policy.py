@@ -338,8 +338,7 @@ class IdentitySyncPolicyProvider(GraphResourceProvider):
         for prop in PROPERTIES:
             if props.get(prop.arg) is not None:  # managed: record what Graph has now
                 outs[prop.arg] = live_values[prop.arg]
-        inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
-        return ReadResult(id_, outs, inputs)
+        return self.read_result(id_, outs, props, _RULES)
 
     def _read_lookup(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """A `get`: every property as Graph has it (read from beta, where all of them are)."""

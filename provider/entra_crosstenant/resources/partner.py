@@ -447,8 +447,7 @@ class PartnerProvider(GraphResourceProvider):
             return ReadResult(None, {})
         outs = self._outputs(props, live, props.get(LAST_WRITE_KEY))
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
-        inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
-        return ReadResult(id_, outs, inputs)
+        return self.read_result(id_, outs, props, _RULES)
 
     def _read_lookup(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """A `get` declares nothing: read beta, where every property is, and report them all."""

@@ -240,8 +240,7 @@ class SyncApplicationProvider(GraphResourceProvider):
         outs = self._outputs(props, recorded, props.get(LAST_WRITE_KEY))
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
         # Not application_id: it is an input only of programs that take a configuration over.
-        inputs = {k: outs[k] for k in ("display_name", CONNECTION_KEY) if outs.get(k) is not None}
-        return ReadResult(id_, outs, inputs)
+        return self.read_result(id_, outs, props, ("display_name", CONNECTION_KEY))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         recorded = {k: olds.get(k) for k in IDS}

@@ -235,8 +235,7 @@ class SyncAssignmentProvider(GraphResourceProvider):
         outs = self._outputs(recorded, props.get(LAST_WRITE_KEY))
         outs["assignment_id"] = id_
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
-        inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
-        return ReadResult(id_, outs, inputs)
+        return self.read_result(id_, outs, props, _RULES)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only a state argument (adopt_existing) or the connection changed: nothing to write."""

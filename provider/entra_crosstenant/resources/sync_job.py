@@ -539,8 +539,7 @@ class SyncJobProvider(GraphResourceProvider):
             outs[REPLACED_KEY] = props[REPLACED_KEY]
         outs[HOME_TENANT_KEY] = props.get(HOME_TENANT_KEY)
         _warn_if_quarantined(outs)
-        inputs = {k: outs[k] for k in _RULES if outs.get(k) is not None}
-        return ReadResult(id_, outs, inputs)
+        return self.read_result(id_, outs, props, _RULES)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         principal = olds["service_principal_id"]
