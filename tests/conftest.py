@@ -28,6 +28,18 @@ def _main_thread_event_loop() -> Iterator[None]:
         asyncio.set_event_loop(asyncio.new_event_loop())
 
 
+@pytest.fixture(autouse=True)
+def _own_user_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test its own user cache folder (OpenID discovery documents, device-code tokens), as
+    on a fresh machine: nothing leaks between tests or into the home folder of whoever runs them.
+    Processes a test starts (the engine, its provider) inherit it."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+    monkeypatch.delenv("ENTRA_TOKEN_CACHE_DIR", raising=False)
+    monkeypatch.delenv("ENTRA_DISCOVERY_CACHE", raising=False)
+
+
 @pytest.fixture(scope="session")
 def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pulumi-home")

@@ -25,6 +25,7 @@ from urllib3.exceptions import (
     NewConnectionError,
 )
 
+from entra_crosstenant.auth import _discovery
 from entra_crosstenant.settings import names_for
 
 _log = logging.getLogger("entra_crosstenant.auth")
@@ -129,15 +130,34 @@ TOKEN_TIMEOUT = (10.0, 60.0)
 
 
 class _Session(requests.Session):
-    """A session with a default timeout, so no token request can hang forever."""
+    """A session with a default timeout, so no token request can hang forever, that answers
+    OpenID discovery from the on-disk cache when it can (auth/_discovery.py)."""
 
-    def __init__(self, timeout: tuple[float, float]) -> None:
+    def __init__(
+        self, timeout: tuple[float, float], discovery: _discovery.DiscoveryCache | None = None
+    ) -> None:
         super().__init__()
         self._timeout = timeout
+        self._discovery = discovery
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs["timeout"] = kwargs.get("timeout") or self._timeout
-        return super().request(*args, **kwargs)
+        cache = self._discovery
+        if (
+            cache is None
+            or not isinstance(method, str)
+            or not isinstance(url, str)
+            or args
+            or kwargs.get("params")
+            or not _discovery.is_discovery(method, url)
+        ):
+            return super().request(method, url, *args, **kwargs)
+        if (document := cache.get(url)) is not None:
+            _log.info("OpenID configuration of %s from the discovery cache", host_of(url))
+            return _discovery.cached_response(url, document)
+        response = super().request(method, url, **kwargs)
+        _discovery.remember(cache, url, response)
+        return response
 
 
 def http_session(
@@ -148,7 +168,7 @@ def http_session(
     `trust_env=False` so REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and ~/.netrc cannot override the CA or
     the Authorization header. HTTPS_PROXY / NO_PROXY still apply, resolved for `url`'s host.
     """
-    session = _Session(timeout)
+    session = _Session(timeout, _discovery.DiscoveryCache.default())
     session.trust_env = False
     session.verify = ca_bundle or requests.utils.DEFAULT_CA_BUNDLE_PATH
     if url is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from entra_crosstenant.auth._confidential import (
     no_openid_configuration,
     transport_errors,
 )
+from entra_crosstenant.auth._discovery import user_cache_dir
 from entra_crosstenant.clouds import is_microsoft_authority
 
 __all__ = ["AZURE_CLI_CLIENT_ID", "DeviceCodeCredential", "token_cache_path"]
@@ -45,16 +45,7 @@ CACHE_FILE = "msal-token-cache.json"
 
 def token_cache_path(environ: dict[str, str] | None = None) -> Path:
     """Where the token cache lives: ENTRA_TOKEN_CACHE_DIR, else the platform's user cache."""
-    env = os.environ if environ is None else environ
-    if env.get("ENTRA_TOKEN_CACHE_DIR"):
-        return Path(env["ENTRA_TOKEN_CACHE_DIR"]) / CACHE_FILE
-    if sys.platform == "win32":
-        base = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "entra-crosstenant" / CACHE_FILE
+    return user_cache_dir(environ) / CACHE_FILE
 
 
 class DeviceCodeCredential(CachingCredential):
