@@ -168,7 +168,10 @@ def run(
     err(f"entra-crosstenant: project {project.name} in {project.directory}, backend {described}")
     stack = _stack(operation, project, options.stack, workspace, err)
     kwargs: dict[str, Any] = {"on_output": out, "on_error": err, "color": options.color}
-    steps = [operation]
+    # `up` previews first, as `pulumi up` does (the Automation API's up skips the preview): a
+    # program that raises half way, a failed check or a mandatory policy violation then stops
+    # the run before anything is written, instead of after the resources declared before it.
+    steps = ["preview", "up"] if operation == "up" else [operation]
     with tempfile.TemporaryDirectory(prefix="entra-crosstenant-policy-") as scratch:
         if options.policy_packs:
             packs = runnable(options.policy_packs, env["PATH"], Path(scratch))
@@ -178,10 +181,6 @@ def run(
             kwargs["policy_packs"] = packs
             if options.policy_pack_configs:
                 kwargs["policy_pack_configs"] = [str(c) for c in options.policy_pack_configs]
-            if operation == "up":
-                # Preview first, as `pulumi up` does (the Automation API's up skips it): a
-                # mandatory violation, a stack rule's too, stops the run before any change.
-                steps = ["preview", "up"]
         try:
             with _interrupts_go_to_pulumi(err):
                 for step in steps:

@@ -21,6 +21,10 @@ FABRIKAM = "3b0f2a5e-7c1d-4e8f-9a6b-2c4d5e6f7a8b"
 PARTNER_PATH = f"/v1.0/policies/crossTenantAccessPolicy/partners/{FABRIKAM}"
 
 
+def tokens_since(emulator: Emulator, mark: int) -> list[dict[str, object]]:
+    return [r for r in emulator.control.requests(since=mark) if r["path"].endswith("/token")]
+
+
 def _project(tmp_path: Path) -> Path:
     """A copy of the repository's project: Pulumi.yaml (main: examples/partner-sync/) and the
     example, so stack config files land in the copy."""
@@ -48,6 +52,21 @@ def test_run_a_project_configured_with_the_real_cli(
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "partner_tenant_id must be the partner tenant's ID" in failed.stdout
     assert entra_emulator.control.requests(since=mark) == []
+
+    # A program that raises after declaring some resources: `run up` previews first, as
+    # `pulumi up` does, so nothing is written (the Automation API's own up would create them).
+    main = project / "examples" / "partner-sync" / "__main__.py"
+    program = main.read_text()
+    main.write_text(program + "\nraise ValueError('half way')\n")
+    pulumi("config", "set", "--path", "partners[0].tenantId", FABRIKAM)
+    mark = entra_emulator.control.last_seq()
+    broken = run("up")
+    assert broken.returncode != 0, broken.stdout + broken.stderr
+    assert "half way" in broken.stdout + broken.stderr
+    writes = [r for r in entra_emulator.control.requests(since=mark) if r["method"] != "GET"]
+    assert [r for r in writes if r["api"] == "graph"] == []
+    assert entra_emulator.control.get_object("partner", FABRIKAM) is None
+    main.write_text(program)
 
     # Fixed with the CLI, deployed from a folder below the project, on the selected stack.
     pulumi("config", "set", "--path", "partners[0].tenantId", FABRIKAM)
@@ -88,8 +107,8 @@ def test_run_a_project_configured_with_the_real_cli(
         text=True,
     )
     deadline = time.monotonic() + 120
-    while not entra_emulator.control.requests(since=mark) and time.monotonic() < deadline:
-        time.sleep(0.2)  # the sign-in is under way: the deployment has started
+    while len(tokens_since(entra_emulator, mark)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the preview's sign-in, then the up's: the write is under way
     interrupted.send_signal(signal.SIGINT)
     out, err = interrupted.communicate(timeout=120)
     entra_emulator.control.set_latency(0)
