@@ -111,6 +111,12 @@ def check_endpoint(cloud: Cloud, url: str, kind: str) -> str | None:
     return None
 
 
+def same_origin(url: str, other: str) -> bool:
+    """Same scheme, host and port: where a token or a secret may go with a request to `url`."""
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme.lower(), a.netloc.lower()) == (b.scheme.lower(), b.netloc.lower())
+
+
 def is_microsoft_authority(url: str) -> bool:
     """Whether msal may run instance discovery for this authority host."""
     return _host(url) in {_host(c.authority_host) for c in CLOUDS.values()}

@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from entra_crosstenant.clouds import same_origin
+
 _log = logging.getLogger("entra_crosstenant.auth")
 
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
@@ -69,11 +71,7 @@ def _trusted(url: str, document: Any) -> bool:
     endpoint = document.get("token_endpoint")
     if not isinstance(endpoint, str) or "authorization_endpoint" not in document:
         return False
-    here, there = urlsplit(url), urlsplit(endpoint)
-    return (here.scheme.lower(), here.netloc.lower()) == (
-        there.scheme.lower(),
-        there.netloc.lower(),
-    )
+    return same_origin(url, endpoint)
 
 
 class DiscoveryCache:

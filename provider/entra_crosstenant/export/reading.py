@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from entra_crosstenant.graph import GraphClient, GraphError
+from entra_crosstenant.resources._snapshot import ListingFailed, next_page_path
 from entra_crosstenant.resources._validation import guid
 from entra_crosstenant.resources.default_policy import DEFAULT_PATH
 from entra_crosstenant.resources.partner import PARTNERS, partner_path
@@ -36,20 +36,15 @@ def next_page(client: GraphClient, version: str, link: Any) -> str:
     """The path (with its query) of Graph's `@odata.nextLink`, which must stay on this Graph.
 
     The token goes wherever the link points, so a link to another host or API version is
-    refused rather than followed.
+    refused rather than followed (the rule refresh listings follow: `next_page_path`).
     """
-    base = urlsplit(client.endpoint)
-    parts = urlsplit(str(link))
-    prefix = f"{base.path.rstrip('/')}/{version}/"
-    if (parts.scheme, parts.netloc.lower()) != (base.scheme, base.netloc.lower()) or not (
-        parts.path.startswith(prefix)
-    ):
+    try:
+        return next_page_path(client.endpoint, str(link), version)
+    except ListingFailed:
         raise ExportError(
             f"Graph's next-page link {str(link)[:200]!r} leaves {client.endpoint}/{version}: "
             "not followed (the access token would go with it). Nothing was written."
-        )
-    path = parts.path[len(prefix) - 1 :]
-    return f"{path}?{parts.query}" if parts.query else path
+        ) from None
 
 
 def read_partners(

@@ -49,6 +49,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from entra_crosstenant import _engine_log
+from entra_crosstenant.clouds import same_origin
 from entra_crosstenant.graph import GraphClient, GraphError
 
 JSON = dict[str, Any]
@@ -129,13 +130,9 @@ def next_page_path(endpoint: str, link: str, version: str) -> str:
     Followed only on the endpoint the client calls: the link carries the caller's token with it,
     so a link to any other host (or version) is refused rather than sent a token.
     """
-    target, root = urlsplit(link), urlsplit(endpoint)
-    prefix = f"{root.path.rstrip('/')}/{version}/"
-    same_host = (target.scheme.lower(), target.netloc.lower()) == (
-        root.scheme.lower(),
-        root.netloc.lower(),
-    )
-    if not same_host or not target.path.startswith(prefix):
+    target = urlsplit(link)
+    prefix = f"{urlsplit(endpoint).path.rstrip('/')}/{version}/"
+    if not same_origin(link, endpoint) or not target.path.startswith(prefix):
         raise ListingFailed(f"the next page's link leaves {endpoint}/{version}: not followed")
     rest = "/" + target.path[len(prefix) :]
     return f"{rest}?{target.query}" if target.query else rest
@@ -149,10 +146,10 @@ class Snapshot:
     wait in `get`.
     """
 
-    def __init__(self, items: Mapping[str, JSON] | None = None) -> None:
-        self._items = {key.lower(): item for key, item in (items or {}).items()}
+    def __init__(self) -> None:
+        self._items: dict[str, JSON] = {}
         self._changed = threading.Condition()
-        self._complete = items is not None
+        self._complete = False
         self._failed = False
 
     def add(self, page: Mapping[str, JSON]) -> None:
